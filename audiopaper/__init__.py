@@ -1,0 +1,5 @@
+"""audiopaper: a local newspaper, read aloud."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

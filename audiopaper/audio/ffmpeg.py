@@ -1,0 +1,112 @@
+"""The one place ffmpeg is run.
+
+A system ffmpeg on PATH wins (it is usually newer and has the distribution's codecs);
+otherwise the binary shipped in the imageio-ffmpeg wheel, so `pip install .` is enough.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from audiopaper.errors import AudiopaperError
+
+
+class FfmpegError(AudiopaperError):
+    pass
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise FfmpegError("ffmpeg not found: install ffmpeg or `pip install imageio-ffmpeg`") from None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        raise FfmpegError(f"ffmpeg not found ({exc}): install ffmpeg or reinstall imageio-ffmpeg") from None
+
+
+def _command(args: Sequence[str]) -> list[str]:
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+
+
+def _failure(stderr: bytes) -> FfmpegError:
+    tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+    return FfmpegError(f"ffmpeg failed: {tail[0]}")
+
+
+def run(args: Sequence[str], stdin: bytes | None = None) -> bytes:
+    """Run ffmpeg quietly; return its stdout or raise with the tail of its stderr."""
+    proc = subprocess.run(_command(args), input=stdin, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise _failure(proc.stderr)
+    return proc.stdout
+
+
+def _mp3_args(out: Path, bitrate: str, out_rate: int) -> list[str]:
+    return [
+        "-ac", "1", "-ar", str(out_rate), "-c:a", "libmp3lame", "-b:a", bitrate,
+        "-write_xing", "1", "-id3v2_version", "3", "-f", "mp3", "-y", str(out),
+    ]  # fmt: skip
+
+
+class PcmToMp3:
+    """An ffmpeg process encoding s16le mono PCM written to it, for programmes too long to
+    hold in memory."""
+
+    def __init__(self, out: Path, *, sample_rate: int, bitrate: str, out_rate: int) -> None:
+        args = ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"]
+        args += _mp3_args(out, bitrate, out_rate)
+        self._proc = subprocess.Popen(_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def write(self, pcm: bytes) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(pcm)
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None and self._proc.stderr is not None
+        self._proc.stdin.close()
+        stderr = self._proc.stderr.read()
+        if self._proc.wait() != 0:
+            raise _failure(stderr)
+
+    def abort(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+
+
+def decode_to_pcm(data: bytes, sample_rate: int) -> bytes:
+    """Any audio ffmpeg reads (MP3 from the speech service) to s16le mono PCM."""
+    return run(["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], stdin=data)
+
+
+def decode_file(path: Path, sample_rate: int) -> bytes:
+    return run(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"])
+
+
+def encode_mp3(
+    pcm: bytes | None,
+    sample_rate: int,
+    out: Path,
+    *,
+    bitrate: str = "64k",
+    out_rate: int | None = None,
+    inputs: Sequence[Path] = (),
+) -> None:
+    """Encode s16le mono PCM (or, with `inputs`, a concat of audio files) to CBR MP3 at `out`."""
+    if inputs:
+        listing = "".join(f"file '{p.resolve().as_posix()}'\n" for p in inputs)
+        args = ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe", "-i", "pipe:0"]
+        stdin = listing.encode()
+    else:
+        args = ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"]
+        stdin = pcm
+    run(args + _mp3_args(out, bitrate, out_rate or sample_rate), stdin=stdin)

@@ -1,0 +1,230 @@
+"""The edition: one day's paper as clean, ordered articles (see docs/edition-format.md).
+
+It is the contract between the normalizer, the editors who correct it by hand, and the
+script builder, so loading is strict: a malformed edition is rejected with a message that
+names the offending field, never half-accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audiopaper.errors import InputError
+from audiopaper.fsutil import atomic_write_text
+
+KINDS = ("news", "photo", "brief", "notice")
+
+
+@dataclass(frozen=True)
+class Credit:
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    paragraphs: tuple[str, ...]
+    page: int | None = None
+    kind: str = "news"
+    kicker: str | None = None
+    subtitle: str | None = None
+    credits: tuple[Credit, ...] = ()
+    dateline: str | None = None
+
+    @property
+    def spoken(self) -> bool:
+        """Notices (遗失声明, 公告, ads) stay in the edition but never reach the audio."""
+        return self.kind != "notice"
+
+
+@dataclass(frozen=True)
+class EditionWarning:
+    """Something the normalizer was unsure of, for an editor to check."""
+
+    message: str
+    article: int | None = None  # index into Edition.articles
+    paragraph: int | None = None
+
+
+@dataclass(frozen=True)
+class Edition:
+    articles: tuple[Article, ...]
+    paper: str | None = None
+    date: str | None = None  # ISO YYYY-MM-DD
+    warnings: tuple[EditionWarning, ...] = ()
+    source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def spoken_articles(self) -> tuple[Article, ...]:
+        return tuple(a for a in self.articles if a.spoken)
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def _fail(where: str, problem: str) -> InputError:
+    return InputError(f"malformed edition: {where}: {problem}")
+
+
+def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _fail(f"{where}.{key}", f"expected a string or null, got {type(value).__name__}")
+    return value
+
+
+def _req_str(obj: dict[str, Any], key: str, where: str) -> str:
+    if key not in obj:
+        raise _fail(f"{where}.{key}", "missing")
+    value = _opt_str(obj, key, where)
+    if value is None or not value.strip():
+        raise _fail(f"{where}.{key}", "must be a non-empty string")
+    return value
+
+
+def validate_date(value: str, where: str = "date") -> str:
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(f"invalid {where} {value!r}: expected YYYY-MM-DD") from None
+
+
+def _credit_from(obj: Any, where: str) -> Credit:
+    if not isinstance(obj, dict):
+        raise _fail(where, "expected an object with role and name")
+    return Credit(role=_req_str(obj, "role", where), name=_req_str(obj, "name", where))
+
+
+def _article_from(obj: Any, where: str) -> Article:
+    if not isinstance(obj, dict):
+        raise _fail(where, f"expected an object, got {type(obj).__name__}")
+    page = obj.get("page")
+    if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 1):
+        raise _fail(f"{where}.page", "expected a page number from 1, or null")
+    kind = obj.get("kind", "news")
+    if kind not in KINDS:
+        raise _fail(f"{where}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    paragraphs = obj.get("paragraphs")
+    if not isinstance(paragraphs, list):
+        raise _fail(f"{where}.paragraphs", "expected a list of strings")
+    for i, p in enumerate(paragraphs):
+        if not isinstance(p, str):
+            raise _fail(f"{where}.paragraphs[{i}]", "expected a string")
+    credits = obj.get("credits") or []
+    if not isinstance(credits, list):
+        raise _fail(f"{where}.credits", "expected a list")
+    return Article(
+        title=_req_str(obj, "title", where),
+        paragraphs=tuple(paragraphs),
+        page=page,
+        kind=kind,
+        kicker=_opt_str(obj, "kicker", where),
+        subtitle=_opt_str(obj, "subtitle", where),
+        credits=tuple(_credit_from(c, f"{where}.credits[{i}]") for i, c in enumerate(credits)),
+        dateline=_opt_str(obj, "dateline", where),
+    )
+
+
+def _warning_from(obj: Any, where: str) -> EditionWarning:
+    if isinstance(obj, str):
+        return EditionWarning(message=obj)
+    if not isinstance(obj, dict) or not isinstance(obj.get("message"), str):
+        raise _fail(where, "expected a string or an object with a message")
+    return EditionWarning(message=obj["message"], article=obj.get("article"), paragraph=obj.get("paragraph"))
+
+
+_KNOWN = {"paper", "date", "articles", "warnings", "source"}
+
+
+def edition_from_dict(obj: Any) -> Edition:
+    if not isinstance(obj, dict):
+        raise _fail("edition", "expected a JSON object")
+    if "articles" not in obj:
+        raise _fail("articles", "missing")
+    articles = obj["articles"]
+    if not isinstance(articles, list):
+        raise _fail("articles", "expected a list")
+    date = _opt_str(obj, "date", "edition")
+    if date is not None:
+        try:
+            date = dt.date.fromisoformat(date).isoformat()
+        except ValueError:
+            raise _fail("date", f"{date!r} is not an ISO date YYYY-MM-DD") from None
+    warnings = obj.get("warnings") or []
+    if not isinstance(warnings, list):
+        raise _fail("warnings", "expected a list")
+    return Edition(
+        articles=tuple(_article_from(a, f"articles[{i}]") for i, a in enumerate(articles)),
+        paper=_opt_str(obj, "paper", "edition"),
+        date=date,
+        warnings=tuple(_warning_from(w, f"warnings[{i}]") for i, w in enumerate(warnings)),
+        source=_opt_str(obj, "source", "edition"),
+        extra={k: v for k, v in obj.items() if k not in _KNOWN},
+    )
+
+
+def edition_to_dict(edition: Edition) -> dict[str, Any]:
+    out: dict[str, Any] = {"paper": edition.paper, "date": edition.date}
+    if edition.source:
+        out["source"] = edition.source
+    out["articles"] = [
+        {
+            "page": a.page,
+            "kind": a.kind,
+            "kicker": a.kicker,
+            "title": a.title,
+            "subtitle": a.subtitle,
+            "credits": [asdict(c) for c in a.credits],
+            "dateline": a.dateline,
+            "paragraphs": list(a.paragraphs),
+        }
+        for a in edition.articles
+    ]
+    if edition.warnings:
+        out["warnings"] = [asdict(w) for w in edition.warnings]
+    for key, value in edition.extra.items():
+        out.setdefault(key, value)
+    return out
+
+
+def edition_to_json(edition: Edition) -> str:
+    return json.dumps(edition_to_dict(edition), ensure_ascii=False, indent=1) + "\n"
+
+
+def edition_from_json(text: str, source: str = "edition") -> Edition:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    try:
+        return edition_from_dict(obj)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def save_edition(edition: Edition, path: Path) -> None:
+    atomic_write_text(path, edition_to_json(edition))
+
+
+def comparable(edition: Edition) -> list[dict[str, Any]]:
+    """The edition as the format doc compares editions: NFKC, whitespace removed."""
+
+    def norm(value: Any) -> Any:
+        if isinstance(value, str):
+            return "".join(unicodedata.normalize("NFKC", value).split())
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        if isinstance(value, dict):
+            return {k: norm(v) for k, v in value.items()}
+        return value
+
+    return [norm(a) for a in edition_to_dict(edition)["articles"]]

@@ -1,0 +1,88 @@
+"""Reading input files: raw page text in whatever encoding the e-paper exported, or an edition.
+
+E-paper exports arrive as UTF-8 (with or without BOM), GB18030/GBK or UTF-16; the encoding
+is detected, and a file that is not text at all is rejected rather than read as mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from audiopaper.edition import Edition, edition_from_json
+from audiopaper.errors import InputError
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True)
+class RawPage:
+    text: str
+    source: str
+    encoding: str
+
+
+def decode_text(data: bytes, source: str) -> tuple[str, str]:
+    """Return (text, encoding name) or raise InputError for binary or undecodable data."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                raise InputError(f"{source}: starts with a {encoding} mark but does not decode") from None
+    # UTF-8 first: it is the common case and a strict decode almost never passes by accident.
+    try:
+        text = data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = _guess(data, source)
+    if _looks_binary(text):
+        raise InputError(f"{source}: binary data, not text")
+    return text, encoding
+
+
+def _guess(data: bytes, source: str) -> tuple[str, str]:
+    # Chinese papers that are not UTF-8 are GB18030 (a superset of GBK and GB2312).
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(f"{source}: cannot detect the text encoding (binary data?)")
+    return str(best), best.encoding
+
+
+def _looks_binary(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    return controls > max(2, len(sample) // 100)
+
+
+def read_input(path: Path) -> RawPage | Edition:
+    """A `.json` file is an edition; anything else is raw page text."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    text, encoding = decode_text(data, str(path))
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty")
+    if path.suffix.lower() == ".json":
+        return edition_from_json(text, source=str(path))
+    return RawPage(text=text, source=path.name, encoding=encoding)

@@ -1,0 +1,67 @@
+"""The manifest: what an edition folder holds. The feed and pages are rebuilt from these, so
+no edition is lost when one build fails or a feed is regenerated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audiopaper.fsutil import atomic_write_text
+from audiopaper.publish.layout import MANIFEST, edition_dirs
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class ClipEntry:
+    index: int
+    title: str
+    kicker: str | None
+    subtitle: str | None
+    kind: str
+    page: int | None
+    credits: list[dict[str, str]]
+    file: str  # relative to the edition folder
+    bytes: int
+    duration_ms: int
+    spoken_sha256: str
+    transcript: list[str]  # the written text, paragraph by paragraph
+
+
+@dataclass(frozen=True)
+class Manifest:
+    paper: str
+    date: str
+    engine: str
+    built_at: str  # ISO 8601 UTC
+    complete: bool
+    edition_file: str
+    edition_bytes: int
+    edition_duration_ms: int
+    clips: list[ClipEntry]
+    failed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    version: int = VERSION
+
+
+def write_manifest(manifest: Manifest, folder: Path) -> None:
+    atomic_write_text(folder / MANIFEST, json.dumps(asdict(manifest), ensure_ascii=False, indent=1) + "\n")
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    """The folder's manifest, or None when it has none or an unreadable one."""
+    try:
+        data: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        clips = [ClipEntry(**c) for c in data.pop("clips")]
+        return Manifest(clips=clips, **data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def all_manifests(out: Path) -> list[Manifest]:
+    """Every readable edition in OUT, newest first."""
+    found = (read_manifest(d) for d in edition_dirs(out))
+    return [m for m in found if m is not None]

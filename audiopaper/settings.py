@@ -1,0 +1,190 @@
+"""Settings: one frozen dataclass tree, built-in defaults < TOML config < command-line flags.
+
+Frozen so a run's settings can't drift mid-build, and so their fields can feed cache keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from audiopaper.errors import InputError
+from audiopaper.tts import Voice
+
+ENGINES = ("auto", "edge", "espeak")
+CONFIG_NAME = "audiopaper.toml"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    title: str | None = None  # default: "<paper> 有声版"
+    description: str | None = None
+    author: str | None = None  # default: the paper
+    email: str = "audio@example.invalid"
+    image: str | None = None
+    category: str = "News"
+    keep: int = 30  # editions kept in the feed
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    sample_rate: int = 24000  # what the engines are resampled to while assembling
+    clip_rate: int = 44100  # radio playout wants 44.1 kHz
+    clip_bitrate: str = "96k"
+    edition_rate: int = 24000
+    edition_bitrate: str = "48k"
+    pause_segment_ms: int = 350
+    pause_title_ms: int = 700
+    pause_article_ms: int = 1200
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Per-engine, per-role voices. Roles: anchor (opening, titles), reporter (bodies)."""
+
+    espeak: dict[str, Voice] = field(default_factory=lambda: {"anchor": Voice("cmn"), "reporter": Voice("cmn", rate=5)})
+    edge: dict[str, Voice] = field(
+        default_factory=lambda: {
+            "anchor": Voice("zh-CN-XiaoxiaoNeural"),
+            "reporter": Voice("zh-CN-YunyangNeural"),
+        }
+    )
+
+    def for_engine(self, engine: str) -> dict[str, Voice]:
+        return getattr(self, engine)
+
+
+@dataclass(frozen=True)
+class Settings:
+    paper: str | None = None  # overrides what the input states
+    date: str | None = None  # ditto; ISO
+    engine: str = "auto"
+    out: Path = Path("output")
+    base_url: str = "http://localhost:8000/"
+    quiet: bool = False
+    feed: FeedSettings = field(default_factory=FeedSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    voices: VoiceSettings = field(default_factory=VoiceSettings)
+
+    def with_flags(self, **flags: Any) -> Settings:
+        """Command-line flags win over the config; a flag left unset (None) does not."""
+        return dataclasses.replace(self, **{k: v for k, v in flags.items() if v is not None})
+
+    def validate(self) -> Settings:
+        if self.engine not in ENGINES:
+            raise InputError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
+        if self.date is not None:
+            from audiopaper.edition import validate_date
+
+            return dataclasses.replace(self, date=validate_date(self.date))
+        return self
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """Build dataclass `cls` from TOML data, naming the key on any mismatch."""
+    if not isinstance(data, dict):
+        raise InputError(f"config: {where} must be a table")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        key_ = key.replace("-", "_")
+        if key_ not in known:
+            raise InputError(f"config: unknown setting {where}.{key}" if where else f"config: unknown setting {key}")
+        hint = hints[key_]
+        here = f"{where}.{key}" if where else key
+        if is_dataclass(hint):
+            kwargs[key_] = _build(hint, value, here)
+        elif cls is VoiceSettings:
+            if not isinstance(value, dict):
+                raise InputError(f"config: {here} must be a table of roles")
+            kwargs[key_] = {role: _build(Voice, v, f"{here}.{role}") for role, v in value.items()}
+        else:
+            kwargs[key_] = _coerce(hint, value, here)
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, where: str) -> Any:
+    text = str(hint)
+    if "Path" in text:
+        if not isinstance(value, str):
+            raise InputError(f"config: {where} must be a path string")
+        return Path(value)
+    expected: tuple[type, ...]
+    if text.startswith("int") or hint is int:
+        expected = (int,)
+    elif "bool" in text:
+        expected = (bool,)
+    else:
+        expected = (str,)
+    if not isinstance(value, expected) or (expected == (int,) and isinstance(value, bool)):
+        raise InputError(f"config: {where} must be {expected[0].__name__}, got {value!r}")
+    return value
+
+
+def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settings:
+    """Defaults, then `config` (or ./audiopaper.toml when present)."""
+    if config is None:
+        candidate = (cwd or Path.cwd()) / CONFIG_NAME
+        if not candidate.is_file():
+            return Settings()
+        config = candidate
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"config file not found: {config}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"config {config}: not valid TOML ({exc})") from None
+    settings = _build(Settings, data, "")
+    # Voices given per role in the config replace only those roles.
+    defaults = VoiceSettings()
+    merged = VoiceSettings(
+        espeak={**defaults.espeak, **settings.voices.espeak},
+        edge={**defaults.edge, **settings.voices.edge},
+    )
+    return dataclasses.replace(settings, voices=merged)
+
+
+def settings_to_toml(settings: Settings) -> str:
+    """The settings in effect, as TOML a user could paste into audiopaper.toml."""
+    lines: list[str] = []
+
+    def scalar(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int):
+            return str(v)
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    def emit(obj: Any, prefix: str) -> None:
+        tables = []
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if value is None:
+                lines.append(f"# {f.name} = (not set)")
+            elif is_dataclass(value):
+                tables.append((f.name, value))
+            elif isinstance(value, dict):
+                tables.append((f.name, value))
+            else:
+                lines.append(f"{f.name} = {scalar(value)}")
+        for name, value in tables:
+            path = f"{prefix}{name}"
+            if isinstance(value, dict):
+                for role, voice in value.items():
+                    lines.append(f"\n[{path}.{role}]")
+                    emit(voice, f"{path}.{role}.")
+            elif isinstance(value, VoiceSettings):
+                for f in fields(value):
+                    for role, voice in getattr(value, f.name).items():
+                        lines.append(f"\n[{path}.{f.name}.{role}]")
+                        emit(voice, f"{path}.{f.name}.{role}.")
+            else:
+                lines.append(f"\n[{path}]")
+                emit(value, f"{path}.")
+
+    emit(settings, "")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,102 @@
+"""Speech engines behind one interface, with a registry as beets keeps its backends.
+
+Each engine has a NAME, an `availability()` check whose message says how to fix what is
+missing, and renders a batch of requests. The rest of the code sees only `Speech`:
+16-bit mono PCM plus sentence timings, so engines and tests can be swapped freely.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from audiopaper.errors import EngineUnavailable
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One role's voice: the engine's voice name and its prosody."""
+
+    name: str
+    rate: int = 0  # percent faster (+) or slower (-) than the engine's normal pace
+    pitch: int = 0  # Hz up or down
+    volume: int = 0  # percent louder or softer
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    text: str  # exactly what the engine speaks: already in spoken form
+    voice: Voice
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Speech:
+    pcm: bytes  # signed 16-bit little-endian, mono
+    sample_rate: int
+    sentences: tuple[Sentence, ...] = ()
+
+    @property
+    def duration_ms(self) -> int:
+        return len(self.pcm) * 1000 // (2 * self.sample_rate)
+
+
+Progress = Callable[[int], None]
+
+
+class Engine(ABC):
+    NAME: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def availability(cls) -> str | None:
+        """None when the engine can run here, else what is missing and how to fix it."""
+
+    @abstractmethod
+    def synthesize(self, request: SpeechRequest) -> Speech:
+        """Render one request; raise on failure."""
+
+    def synthesize_many(
+        self, requests: Sequence[SpeechRequest], progress: Progress | None = None
+    ) -> list[Speech | BaseException]:
+        """Render a batch; a failed request yields its exception instead of aborting the rest."""
+        results: list[Speech | BaseException] = []
+        for request in requests:
+            try:
+                results.append(self.synthesize(request))
+            except Exception as exc:  # one request's failure is reported with its article
+                results.append(exc)
+            if progress:
+                progress(1)
+        return results
+
+
+REGISTRY: dict[str, type[Engine]] = {}
+
+
+def register(cls: type[Engine]) -> type[Engine]:
+    REGISTRY[cls.NAME] = cls
+    return cls
+
+
+def engine_class(name: str) -> type[Engine]:
+    _load_builtin_engines()
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise EngineUnavailable(
+            f"unknown engine {name!r}: choose one of {', '.join(['auto', *sorted(REGISTRY)])}"
+        ) from None
+
+
+def _load_builtin_engines() -> None:
+    # Imported lazily so that `audiopaper --help` does not load libespeak or aiohttp.
+    from audiopaper.tts import espeak  # noqa: F401

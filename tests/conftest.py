@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audiopaper.audio import ffmpeg
+from audiopaper.cli import cli
+
+DATA = Path(__file__).parent / "data"
+SAMPLE_TXT = DATA / "000_cbe0a290ce09cb7e.txt"
+SAMPLE_GOLD = DATA / "000_cbe0a290ce09cb7e.gold.json"
+
+
+def decoded_seconds(path: Path) -> float:
+    """Decode the file for real and measure it: what a listener would hear."""
+    pcm = ffmpeg.decode_file(path, 8000)
+    return len(pcm) / 2 / 8000
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """The bundled sample built once with espeak, as a user would from the README."""
+    out = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(
+        cli,
+        ["build", "--sample", "--engine", "espeak", "--out", str(out), "--base-url", "https://radio.example/p/"],
+        catch_exceptions=False,
+    )
+    return out, result

@@ -1,0 +1,44 @@
+"""Encodings e-paper exports arrive in, detected without being told."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audiopaper.errors import InputError
+from audiopaper.ingest import RawPage, read_input
+from tests.conftest import SAMPLE_TXT
+
+TEXT = SAMPLE_TXT.read_text("utf-8")[:3000]
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda t: t.encode("utf-8"),
+        lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+        lambda t: t.encode("gb18030"),
+        lambda t: t.encode("gbk"),
+        lambda t: t.encode("utf-16"),
+        lambda t: t.replace("\n", "\r\n").encode("gb18030"),
+    ],
+    ids=["utf-8", "utf-8-bom", "gb18030", "gbk", "utf-16", "gb18030-crlf"],
+)
+def test_encodings_decode_to_the_same_text(tmp_path: Path, encode):
+    page = tmp_path / "page.txt"
+    page.write_bytes(encode(TEXT))
+    raw = read_input(page)
+    assert isinstance(raw, RawPage)
+    assert raw.text.replace("\r\n", "\n").lstrip("\ufeff") == TEXT
+
+
+def test_gb18030_short_page_is_not_mistaken(tmp_path: Path):
+    page = tmp_path / "page.txt"
+    page.write_bytes("■记者 查放\n本报讯 平湖新增一家景区。".encode("gb18030"))
+    assert read_input(page).text.startswith("■记者 查放")
+
+
+def test_directory_is_rejected(tmp_path: Path):
+    with pytest.raises(InputError, match="directory"):
+        read_input(tmp_path)
