@@ -15,17 +15,36 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from audiopaper.audio import Placed, StreamingEncoder, assemble, encode_mp3, silence
-from audiopaper.edition import Edition, EditionWarning
+from audiopaper.audio import (
+    AudioSegment,
+    Cue,
+    Placed,
+    StreamingEncoder,
+    assemble,
+    encode_mp3,
+    load_audio,
+    loudness,
+    normalized,
+    shift,
+    silence,
+    trim,
+)
+from audiopaper.audio.chime import chime_pcm
+from audiopaper.audio.loudness import PROFILES, Profile
+from audiopaper.edition import Article, Edition, EditionWarning
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
-from audiopaper.fsutil import replace_dir
+from audiopaper.fsutil import atomic_write_text, replace_dir
 from audiopaper.ingest import read_input
 from audiopaper.normalize import normalize
+from audiopaper.publish.chapters import Chapter, chapters_json, playlist_m3u8
 from audiopaper.publish.feed import write_feed
-from audiopaper.publish.layout import CLIPS, EDITION_AUDIO, clip_name
+from audiopaper.publish.layout import CHAPTERS, CLIPS, EDITION_AUDIO, EDITION_VTT, PLAYLIST, clip_name
 from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest, write_manifest
 from audiopaper.publish.page import write_edition_page, write_pages
-from audiopaper.script import ArticleScript, Script, Segment, build_script
+from audiopaper.publish.tags import Tags, write_tags
+from audiopaper.publish.transcript import to_srt, to_vtt
+from audiopaper.script import PAUSE_PARAGRAPH, PAUSE_TITLE, ArticleScript, Script, Segment, build_script
+from audiopaper.script.segments import split_sentences
 from audiopaper.settings import Settings
 from audiopaper.tts import Engine, Speech, SpeechRequest, Voice, engine_class
 
@@ -75,36 +94,44 @@ def load_edition(inputs: Sequence[Path], settings: Settings) -> Edition:
 # -- engine --------------------------------------------------------------------------------
 
 
+def _unreachable(engine: Engine) -> str | None:
+    """Why an online engine can't be used now, or None (offline engines always can)."""
+    reachable = getattr(engine, "reachable", None)
+    if reachable is None:
+        return None
+    answer = reachable()
+    if answer is True:
+        return None
+    return answer if isinstance(answer, str) else "no answer"
+
+
 def choose_engine(name: str) -> tuple[Engine, str | None]:
-    """The engine to render with, and a note when `auto` had to fall back."""
+    """The engine to render with, and a note when `auto` had to fall back.
+
+    `auto` decides once, for the whole edition: a listener should not hear the voice change
+    from one article to the next."""
     note = None
     if name == "auto":
-        try:
-            edge_cls = engine_class("edge")
-        except EngineUnavailable:
-            edge_cls = None
-        if edge_cls is not None and edge_cls.availability() is None:
+        edge_cls = engine_class("edge")
+        problem = edge_cls.availability()
+        if problem is None:
             edge = edge_cls()
-            problem = edge.unreachable()  # type: ignore[attr-defined]
+            problem = _unreachable(edge)
             if problem is None:
                 return edge, None
-            note = f"the online voice service is unreachable ({problem}); using espeak-ng for the whole edition"
-        else:
-            note = "edge-tts is not available; using espeak-ng for the whole edition"
+        note = f"the online voice service cannot be used ({problem}); using espeak-ng for the whole edition"
         name = "espeak"
     cls = engine_class(name)
     problem = cls.availability()
     if problem:
         raise EngineUnavailable(f"engine {name}: {problem}")
     engine = cls()
-    unreachable = getattr(engine, "unreachable", None)
-    if unreachable is not None:
-        problem = unreachable()
-        if problem:
-            raise EngineUnavailable(
-                f"engine {name}: the online voice service cannot be reached ({problem}); "
-                "check the network or use --engine espeak"
-            )
+    problem = _unreachable(engine)
+    if problem:
+        raise EngineUnavailable(
+            f"engine {name}: the online voice service cannot be reached ({problem}); "
+            "check the network or use --engine espeak"
+        )
     return engine, note
 
 
@@ -148,19 +175,24 @@ def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
     engine, note = choose_engine(settings.engine)
     return Plan(
         edition=edition,
-        script=build_script(edition, paper),
+        script=build_script(edition, paper, settings.wording),
         settings=settings,
         engine=engine,
         notes=(note,) if note else (),
     )
 
 
-def _pause_after(segment: Segment, settings: Settings) -> int:
+def _pause_ms(segment: Segment, settings: Settings) -> int:
     audio = settings.audio
-    return audio.pause_title_ms if segment.part in ("title", "credits", "opening") else audio.pause_segment_ms
+    return {
+        PAUSE_TITLE: audio.pause_title_ms,
+        PAUSE_PARAGRAPH: audio.pause_paragraph_ms,
+    }.get(segment.pause, audio.pause_segment_ms)
 
 
 class _Renderer:
+    """Speech for a run of segments, assembled with pauses, trimmed to fixed pads."""
+
     def __init__(self, plan: Plan, progress: Callable[[int], None] | None) -> None:
         self.plan = plan
         self.progress = progress
@@ -169,26 +201,72 @@ class _Renderer:
     def voice(self, role: str) -> Voice:
         return self.voices.get(role) or self.voices["anchor"]
 
-    def speak(self, segments: Sequence[Segment], item: str) -> list[Placed]:
+    def render(self, segments: Sequence[Segment], item: str) -> tuple[AudioSegment, list[Cue]]:
         requests = [SpeechRequest(text=s.spoken, voice=self.voice(s.role)) for s in segments]
         results = self.plan.engine.synthesize_many(requests, self.progress)
-        for result in results:
+        placed = []
+        for segment, result in zip(segments, results, strict=True):
             if not isinstance(result, Speech):
                 raise ItemFailed(item, str(result) or type(result).__name__)
-        settings = self.plan.settings
-        return [
-            Placed(speech=r, pause_after_ms=_pause_after(s, settings), written=s.written)
-            for s, r in zip(segments, results, strict=True)
-            if isinstance(r, Speech)
-        ]
+            written = tuple(split_sentences(segment.written))
+            placed.append(Placed(speech=result, pause_after_ms=_pause_ms(segment, self.plan.settings), written=written))
+        audio_settings = self.plan.settings.audio
+        sound, cues = assemble(placed, audio_settings.sample_rate)
+        sound, moved = trim(sound, audio_settings.pad_head_ms, audio_settings.pad_tail_ms)
+        return sound, shift(cues, moved, len(sound))
 
 
 def _spoken_hash(segments: Sequence[Segment]) -> str:
     return hashlib.sha256("\n".join(s.spoken for s in segments).encode()).hexdigest()
 
 
-def _clip_entry(item: ArticleScript, path: Path, duration_ms: int) -> ClipEntry:
-    a = item.article
+def _credits_text(article: Article, paper: str) -> str:
+    return "、".join(f"{c.role} {c.name}" for c in article.credits) or paper
+
+
+class _Edition:
+    """The daily episode as it is streamed to the encoder: cues and chapters follow along."""
+
+    def __init__(self, encoder: StreamingEncoder, profile: Profile) -> None:
+        self.encoder = encoder
+        self.profile = profile
+        self.cues: list[Cue] = []
+        self.chapters: list[Chapter] = []
+
+    def put(self, sound: AudioSegment, cues: Sequence[Cue] = (), normalize: bool = True) -> None:
+        self.cues += shift(cues, self.encoder.written_ms)
+        self.encoder.write(normalized(sound, self.profile) if normalize else sound)
+
+    def pause(self, ms: int) -> None:
+        self.encoder.write(silence(ms, self.encoder.sample_rate))
+
+
+def _write_clip(
+    staging: Path, item: ArticleScript, sound: AudioSegment, cues: list[Cue], plan: Plan, tracks: int
+) -> ClipEntry:
+    settings = plan.settings
+    audio = settings.audio
+    article = item.article
+    name = clip_name(item.index, article.title)
+    path = staging / CLIPS / name
+    sound = normalized(sound, PROFILES[audio.clip_profile])
+    encode_mp3(sound, path, bitrate=audio.clip_bitrate, out_rate=audio.clip_rate)
+    tags = Tags(
+        title=article.title,
+        artist=_credits_text(article, plan.script.paper),
+        album=_album(plan),
+        album_artist=plan.script.paper,
+        track=item.index,
+        tracks=tracks,
+        date=plan.date,
+        comment=_comment(article),
+    )
+    write_tags(path, tags)
+    vtt = path.with_suffix(".vtt")
+    atomic_write_text(vtt, to_vtt(cues))
+    atomic_write_text(path.with_suffix(".srt"), to_srt(cues))
+    level = loudness.measure(loudness.to_float(sound.raw_data), sound.frame_rate)
+    a = article
     return ClipEntry(
         index=item.index,
         title=a.title,
@@ -197,15 +275,28 @@ def _clip_entry(item: ArticleScript, path: Path, duration_ms: int) -> ClipEntry:
         kind=a.kind,
         page=a.page,
         credits=[{"role": c.role, "name": c.name} for c in a.credits],
-        file=f"{CLIPS}/{path.name}",
+        file=f"{CLIPS}/{name}",
         bytes=path.stat().st_size,
-        duration_ms=duration_ms,
+        duration_ms=len(sound),
         spoken_sha256=_spoken_hash(item.segments),
         transcript=list(a.paragraphs),
+        vtt=f"{CLIPS}/{vtt.name}",
+        lufs=round(level.lufs, 2),
+        true_peak_db=round(level.true_peak_db, 2),
     )
 
 
+def _album(plan: Plan) -> str:
+    return f"{plan.script.paper} {plan.date} 有声版"
+
+
+def _comment(article: Article) -> str:
+    page = f"第{article.page}版 " if article.page else ""
+    return f"{page}{article.kicker or ''}{article.title}".strip()
+
+
 def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_partial: bool = False) -> Report:
+    """Render every article to a clip and the whole edition, then publish atomically."""
     settings = plan.settings
     out = settings.out
     audio = settings.audio
@@ -218,36 +309,70 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
     renderer = _Renderer(plan, progress)
     failed: list[ItemFailed] = []
     clips: list[ClipEntry] = []
+    tracks = len(plan.script.articles)
+    edition_path = staging / EDITION_AUDIO
     try:
         with StreamingEncoder(
-            staging / EDITION_AUDIO, sample_rate=rate, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate
-        ) as edition_audio:
-            for item, segments in (("opening", plan.script.opening),):
-                try:
-                    sound, _ = assemble(renderer.speak(segments, item), rate)
-                    edition_audio.write(sound + silence(audio.pause_article_ms, rate))
-                except ItemFailed as exc:
-                    failed.append(exc)
-            for article in plan.script.articles:
-                try:
-                    sound, _ = assemble(renderer.speak(article.segments, article.article.title), rate)
-                except ItemFailed as exc:
-                    failed.append(exc)
-                    continue
-                clip = staging / CLIPS / clip_name(article.index, article.article.title)
-                encode_mp3(sound, clip, bitrate=audio.clip_bitrate, out_rate=audio.clip_rate)
-                clips.append(_clip_entry(article, clip, len(sound)))
-                edition_audio.write(sound + silence(audio.pause_article_ms, rate))
+            edition_path, sample_rate=rate, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate
+        ) as encoder:
+            edition = _Edition(encoder, PROFILES[audio.edition_profile])
+            if audio.intro_music:
+                edition.put(load_audio(Path(audio.intro_music), rate))
             try:
-                sound, _ = assemble(renderer.speak(plan.script.closing, "closing"), rate)
-                edition_audio.write(sound)
+                edition.put(*renderer.render(plan.script.opening, "opening"))
             except ItemFailed as exc:
                 failed.append(exc)
-            duration_ms = edition_audio.written_ms
+            for section in plan.script.sections:
+                if section.intro:
+                    try:
+                        edition.put(*renderer.render(section.intro, section.title or "section"))
+                    except ItemFailed as exc:
+                        failed.append(exc)
+                for item in section.articles:
+                    try:
+                        sound, cues = renderer.render(item.segments, item.article.title)
+                    except ItemFailed as exc:
+                        failed.append(exc)
+                        continue
+                    clips.append(_write_clip(staging, item, sound, cues, plan, tracks))
+                    if audio.chime and edition.chapters:
+                        edition.put(
+                            AudioSegment(chime_pcm(rate), sample_width=2, frame_rate=rate, channels=1), normalize=False
+                        )
+                    start = encoder.written_ms
+                    edition.put(sound, cues)
+                    edition.pause(audio.pause_article_ms)
+                    edition.chapters.append(Chapter(item.article.title, start, encoder.written_ms))
+            try:
+                edition.put(*renderer.render(plan.script.closing, "closing"))
+            except ItemFailed as exc:
+                failed.append(exc)
+            if audio.outro_music:
+                edition.put(load_audio(Path(audio.outro_music), rate))
+            duration_ms = encoder.written_ms
         if not clips:
             raise EngineUnavailable(
                 f"engine {plan.engine.NAME} rendered no article: " + "; ".join(str(f) for f in failed[:3])
             )
+        if edition.chapters:  # the last chapter runs to the end: the sign-off belongs to it
+            last = edition.chapters[-1]
+            edition.chapters[-1] = Chapter(last.title, last.start_ms, duration_ms)
+        cover = Path(audio.cover) if audio.cover else None
+        edition_tags = Tags(
+            title=_album(plan),
+            artist=plan.script.paper,
+            album=_album(plan),
+            album_artist=plan.script.paper,
+            track=1,
+            tracks=1,
+            date=plan.date,
+            comment="；".join(c.title for c in clips),
+        )
+        write_tags(edition_path, edition_tags, edition.chapters, cover)
+        atomic_write_text(staging / EDITION_VTT, to_vtt(edition.cues))
+        atomic_write_text(staging / EDITION_VTT.replace(".vtt", ".srt"), to_srt(edition.cues))
+        atomic_write_text(staging / CHAPTERS, chapters_json(edition.chapters))
+        atomic_write_text(staging / PLAYLIST, playlist_m3u8([(c.file, c.duration_ms, c.title) for c in clips]))
         manifest = Manifest(
             paper=plan.script.paper,
             date=plan.date,
@@ -255,12 +380,15 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             complete=not failed,
             edition_file=EDITION_AUDIO,
-            edition_bytes=(staging / EDITION_AUDIO).stat().st_size,
+            edition_bytes=edition_path.stat().st_size,
             edition_duration_ms=duration_ms,
             clips=clips,
             failed=[f.item for f in failed],
             warnings=[w.message for w in plan.edition.warnings],
             notes=list(plan.notes),
+            edition_vtt=EDITION_VTT,
+            chapters_file=CHAPTERS,
+            playlist_file=PLAYLIST,
         )
         write_manifest(manifest, staging)
         write_edition_page(staging, manifest, settings)

@@ -31,14 +31,23 @@ class FeedSettings:
 
 @dataclass(frozen=True)
 class AudioSettings:
-    sample_rate: int = 24000  # what the engines are resampled to while assembling
+    sample_rate: int = 24000  # what the engines' audio is resampled to while assembling
     clip_rate: int = 44100  # radio playout wants 44.1 kHz
-    clip_bitrate: str = "96k"
-    edition_rate: int = 24000
-    edition_bitrate: str = "48k"
-    pause_segment_ms: int = 350
-    pause_title_ms: int = 700
-    pause_article_ms: int = 1200
+    clip_bitrate: str = "128k"
+    clip_profile: str = "broadcast"  # EBU R128: -23 LUFS, -1 dBTP
+    edition_rate: int = 24000  # speech needs no more; keeps the daily episode small
+    edition_bitrate: str = "64k"
+    edition_profile: str = "podcast"  # -16 LUFS, -1 dBTP
+    pause_segment_ms: int = 250  # between engine calls inside a paragraph
+    pause_paragraph_ms: int = 600
+    pause_title_ms: int = 800  # after a headline, the credits, a section intro
+    pause_article_ms: int = 1200  # between articles in the edition
+    pad_head_ms: int = 300  # silence kept before and after a clip's speech
+    pad_tail_ms: int = 700
+    chime: bool = False  # a short generated chime between articles in the edition
+    intro_music: str | None = None  # audio files played before the opening / after the closing
+    outro_music: str | None = None
+    cover: str | None = None  # image embedded in the edition's tags
 
 
 @dataclass(frozen=True)
@@ -68,12 +77,18 @@ class Settings:
     feed: FeedSettings = field(default_factory=FeedSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     voices: VoiceSettings = field(default_factory=VoiceSettings)
+    wording: dict[str, str] = field(default_factory=dict)  # overrides script/wording.toml
 
     def with_flags(self, **flags: Any) -> Settings:
         """Command-line flags win over the config; a flag left unset (None) does not."""
         return dataclasses.replace(self, **{k: v for k, v in flags.items() if v is not None})
 
     def validate(self) -> Settings:
+        from audiopaper.audio.loudness import PROFILES
+
+        for key in ("clip_profile", "edition_profile"):
+            if getattr(self.audio, key) not in PROFILES:
+                raise InputError(f"config: audio.{key} must be one of {', '.join(PROFILES)}")
         if self.engine not in ENGINES:
             raise InputError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
         if self.date is not None:
@@ -98,6 +113,10 @@ def _build(cls: type, data: Any, where: str) -> Any:
         here = f"{where}.{key}" if where else key
         if is_dataclass(hint):
             kwargs[key_] = _build(hint, value, here)
+        elif key_ == "wording":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise InputError(f"config: {here} must be a table of strings")
+            kwargs[key_] = dict(value)
         elif cls is VoiceSettings:
             if not isinstance(value, dict):
                 raise InputError(f"config: {here} must be a table of roles")
@@ -167,16 +186,17 @@ def settings_to_toml(settings: Settings) -> str:
                 lines.append(f"# {f.name} = (not set)")
             elif is_dataclass(value):
                 tables.append((f.name, value))
-            elif isinstance(value, dict):
+            elif isinstance(value, dict) and value:
                 tables.append((f.name, value))
+            elif isinstance(value, dict):
+                continue
             else:
                 lines.append(f"{f.name} = {scalar(value)}")
         for name, value in tables:
             path = f"{prefix}{name}"
-            if isinstance(value, dict):
-                for role, voice in value.items():
-                    lines.append(f"\n[{path}.{role}]")
-                    emit(voice, f"{path}.{role}.")
+            if isinstance(value, dict):  # wording: plain strings
+                lines.append(f"\n[{path}]")
+                lines.extend(f"{k} = {scalar(v)}" for k, v in value.items())
             elif isinstance(value, VoiceSettings):
                 for f in fields(value):
                     for role, voice in getattr(value, f.name).items():

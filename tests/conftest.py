@@ -11,6 +11,7 @@ from audiopaper.cli import cli
 DATA = Path(__file__).parent / "data"
 SAMPLE_TXT = DATA / "000_cbe0a290ce09cb7e.txt"
 SAMPLE_GOLD = DATA / "000_cbe0a290ce09cb7e.gold.json"
+SHORT = DATA / "short.json"  # two short articles and a notice: for tests where size is not the point
 
 
 def decoded_seconds(path: Path) -> float:

@@ -72,7 +72,7 @@ def test_index_page_links_every_clip(sample_build):
 
 def test_rebuild_keeps_clip_names_and_other_editions(tmp_path: Path):
     runner = CliRunner()
-    args = ["build", str(SAMPLE_GOLD), "--engine", "espeak", "--out", str(tmp_path), "--quiet"]
+    args = ["build", str(SHORT), "--engine", "espeak", "--out", str(tmp_path), "--quiet"]
     first = runner.invoke(cli, [*args, "--date", "2024-01-02", "--paper", "测试日报"])
     assert first.exit_code == 0, first.output
     names = sorted(p.name for p in (tmp_path / "2024-01-02" / "clips").iterdir())

@@ -16,18 +16,22 @@ with warnings.catch_warnings():
     # pydub looks for ffmpeg on PATH at import; we hand it none, ffmpeg.py runs ffmpeg.
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
 
-from audiopaper.audio import ffmpeg
+from audiopaper.audio import ffmpeg, loudness
 from audiopaper.tts import Sentence, Speech
 
 
 @dataclass(frozen=True)
 class Placed:
-    """A piece of speech and the silence after it."""
+    """A piece of speech, the written sentences it stands for, and the silence after it."""
 
     speech: Speech
     pause_after_ms: int
-    written: str = ""
+    written: tuple[str, ...] = ()
+
+
+SILENCE_DBFS = -50.0
 
 
 @dataclass(frozen=True)
@@ -42,18 +46,71 @@ def to_audio(speech: Speech, sample_rate: int) -> AudioSegment:
     return seg if speech.sample_rate == sample_rate else seg.set_frame_rate(sample_rate)
 
 
+def written_cues(speech: Speech, written: Sequence[str]) -> list[Cue]:
+    """Cues showing the written sentences, timed by the engine's spoken ones.
+
+    Spoken forms rarely change sentence breaks, so the two usually pair one to one; where
+    they don't, the written sentences share the speech's span by their length.
+    """
+    spoken = list(speech.sentences) or [Sentence(0, speech.duration_ms, "")]
+    written = [w for w in written if w.strip()]
+    if not written:
+        return []
+    if len(spoken) == len(written):
+        return [Cue(s.start_ms, s.end_ms, w) for s, w in zip(spoken, written, strict=True)]
+    start, end = spoken[0].start_ms, max(spoken[-1].end_ms, spoken[0].start_ms)
+    total = sum(len(w) for w in written)
+    cues, done = [], 0
+    for w in written:
+        a = start + (end - start) * done // total
+        done += len(w)
+        cues.append(Cue(a, start + (end - start) * done // total, w))
+    return cues
+
+
 def assemble(pieces: Sequence[Placed], sample_rate: int) -> tuple[AudioSegment, list[Cue]]:
-    """Join pieces with their pauses; return the audio and one cue per spoken sentence."""
+    """Join pieces with their pauses; return the audio and one cue per written sentence."""
     audio = AudioSegment.silent(duration=0, frame_rate=sample_rate)
     cues: list[Cue] = []
     for piece in pieces:
         offset = len(audio)
         audio += to_audio(piece.speech, sample_rate)
-        sentences = piece.speech.sentences or (Sentence(0, piece.speech.duration_ms, piece.written),)
-        cues += [Cue(offset + s.start_ms, offset + s.end_ms, s.text) for s in sentences]
+        cues += shift(written_cues(piece.speech, piece.written), offset)
         if piece.pause_after_ms:
             audio += AudioSegment.silent(duration=piece.pause_after_ms, frame_rate=sample_rate)
     return audio, cues
+
+
+def shift(cues: Sequence[Cue], by_ms: int, length_ms: int | None = None) -> list[Cue]:
+    out = []
+    for cue in cues:
+        start, end = max(cue.start_ms + by_ms, 0), max(cue.end_ms + by_ms, 0)
+        if length_ms is not None:
+            start, end = min(start, length_ms), min(end, length_ms)
+        out.append(Cue(start, end, cue.text))
+    return out
+
+
+def trim(audio: AudioSegment, head_ms: int, tail_ms: int) -> tuple[AudioSegment, int]:
+    """Trim leading and trailing silence to fixed pads; return the audio and how far it moved."""
+    lead = detect_leading_silence(audio, silence_threshold=SILENCE_DBFS)
+    trail = detect_leading_silence(audio.reverse(), silence_threshold=SILENCE_DBFS)
+    if lead >= len(audio):
+        return audio, 0
+    core = audio[lead : len(audio) - trail]
+    rate = audio.frame_rate
+    return silence(head_ms, rate) + core + silence(tail_ms, rate), head_ms - lead
+
+
+def normalized(audio: AudioSegment, profile: loudness.Profile) -> AudioSegment:
+    samples = loudness.normalize(loudness.to_float(audio.raw_data), audio.frame_rate, profile)
+    return audio._spawn(loudness.to_pcm(samples))
+
+
+def load_audio(path: Path, sample_rate: int) -> AudioSegment:
+    """Music or jingles named in the config, decoded to our mono PCM."""
+    pcm = ffmpeg.decode_file(path, sample_rate)
+    return AudioSegment(data=pcm, sample_width=2, frame_rate=sample_rate, channels=1)
 
 
 def silence(duration_ms: int, sample_rate: int) -> AudioSegment:

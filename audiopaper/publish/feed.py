@@ -1,63 +1,200 @@
-"""The podcast feed, regenerated from every edition's manifest in OUT."""
+"""The podcast feeds, regenerated from every edition's manifest in OUT.
+
+OUT/feed.xml has one item per edition (the daily programme); OUT/articles.xml, unless
+settings.feed.per_article_feed is false, one item per article. Both are rebuilt whole from
+the edition folders on every build, so a lost or broken feed is never more than a
+`audiopaper feed` away, and an edition once built is never dropped except by `keep`.
+
+RSS 2.0 with the itunes: and Podcasting 2.0 podcast: namespaces, checked against Apple's
+required tags and PSP-1 (the podcast RSS standard). Generated with feedgen; where feedgen 1.0
+falls short see podcast_ext.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
 
 from audiopaper.fsutil import atomic_write_bytes
+from audiopaper.publish.catalog import ArticleView, EditionView, editions, keep, paper_name
+from audiopaper.publish.cover import write_cover
 from audiopaper.publish.layout import FEED, INDEX
-from audiopaper.publish.manifest import Manifest, all_manifests
+from audiopaper.publish.podcast_ext import PodcastEntryExtension, PodcastExtension, podcast_guid
+from audiopaper.publish.sanitize import line
 from audiopaper.settings import Settings
 
+ARTICLES_FEED = "articles.xml"
+BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
 # Editions are dated, not timed; a morning paper is published at 06:00 Beijing time.
-PUBLISH_TIME = dt.time(6, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+PUBLISH_TIME = dt.time(6, 0, tzinfo=BEIJING)
+VTT = "text/vtt"
+WEEKDAYS = "一二三四五六日"
+
+
+def _feed_setting(settings: Settings, name: str, default: Any) -> Any:
+    """A feed setting that FeedSettings may not declare yet (see the module's report)."""
+    value = getattr(settings.feed, name, None)
+    return default if value is None else value
+
+
+def base_url(settings: Settings) -> str:
+    return settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
 
 
 def url_for(settings: Settings, relative: str) -> str:
-    base = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
-    return urljoin(base, quote(relative))
+    """The public URL of a file given relative to OUT. Quoted, since clip names and a
+    configured image may hold anything."""
+    return urljoin(base_url(settings), quote(relative, safe="/#"))
 
 
 def feed_title(settings: Settings, paper: str) -> str:
-    return settings.feed.title or f"{paper} 有声版"
+    return line(settings.feed.title) or f"{paper} 有声版"
 
 
-def _duration(ms: int) -> str:
+def feed_description(settings: Settings, paper: str) -> str:
+    return line(settings.feed.description) or f"{paper}每日有声版:每篇报道的朗读音频,附文字稿。"
+
+
+def chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}"
+
+
+def duration_text(ms: int) -> str:
+    """H:MM:SS, which every podcast app reads (some misread bare seconds)."""
     seconds = round(ms / 1000)
     return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def render_feed(manifests: list[Manifest], settings: Settings) -> bytes:
-    paper = settings.paper or (manifests[0].paper if manifests else "audiopaper")
+def _publish_time(settings: Settings) -> dt.time:
+    text = _feed_setting(settings, "publish_time", "")
+    try:
+        return dt.time.fromisoformat(text).replace(tzinfo=BEIJING) if text else PUBLISH_TIME
+    except ValueError:
+        return PUBLISH_TIME
+
+
+def published_at(edition: EditionView, settings: Settings) -> dt.datetime:
+    return dt.datetime.combine(edition.day, _publish_time(settings))
+
+
+def image_url(out: Path, settings: Settings, paper: str) -> str:
+    """The artwork's URL: the configured image (a URL, or a path inside OUT), else the
+    default cover drawn into OUT."""
+    configured = line(settings.feed.image)
+    if configured:
+        return configured if "://" in configured else url_for(settings, configured.lstrip("/"))
+    return url_for(settings, write_cover(out, paper).name)
+
+
+def _channel(settings: Settings, paper: str, image: str, path: str, title: str, updated: dt.datetime) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("podcast")
-    fg.title(feed_title(settings, paper))
-    fg.description(settings.feed.description or f"{paper}每日有声版:每篇报道的朗读音频。")
+    fg.register_extension("podcastindex", PodcastExtension, PodcastEntryExtension)
+    feed_url = url_for(settings, path)
+    author = line(settings.feed.author) or paper
+    fg.title(title)
+    fg.description(feed_description(settings, paper))
+    # feedgen takes the RSS <link> from the last link given: self first, the page last.
+    fg.link(href=feed_url, rel="self")
     fg.link(href=url_for(settings, INDEX), rel="alternate")
-    fg.link(href=url_for(settings, FEED), rel="self")
     fg.language("zh-cn")
     fg.generator("audiopaper")
-    fg.podcast.itunes_author(settings.feed.author or paper)
-    fg.podcast.itunes_owner(name=settings.feed.author or paper, email=settings.feed.email)
-    fg.podcast.itunes_category(settings.feed.category)
-    fg.podcast.itunes_explicit("no")
-    for manifest in manifests[: settings.feed.keep]:
+    fg.image(url=image, title=title, link=url_for(settings, INDEX))
+    # feedgen would stamp "now"; the newest build time keeps an unchanged feed byte-identical.
+    fg.lastBuildDate(updated)
+    fg.podcast.itunes_author(author)
+    fg.podcast.itunes_owner(name=line(_feed_setting(settings, "owner_name", "")) or author, email=settings.feed.email)
+    category, _, sub = (line(settings.feed.category) or "News").partition("/")
+    fg.podcast.itunes_category({"cat": category.strip(), "sub": sub.strip()} if sub.strip() else {"cat": category})
+    fg.podcast.itunes_type(_feed_setting(settings, "itunes_type", "episodic"))
+    ext = fg.podcastindex
+    ext.explicit(bool(_feed_setting(settings, "explicit", False)))
+    ext.image(image)
+    ext.guid(_feed_setting(settings, "guid", "") or podcast_guid(feed_url))
+    ext.locked(bool(_feed_setting(settings, "locked", False)), owner=settings.feed.email)
+    ext.medium("podcast")
+    return fg
+
+
+def _updated(kept: list[EditionView]) -> dt.datetime:
+    stamps = [e.built_at for e in kept if e.built_at is not None]
+    return max(stamps) if stamps else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _edition_description(edition: EditionView) -> str:
+    headlines = "\n".join(f"{n}. {a.title}" for n, a in enumerate(edition.articles, 1))
+    return f"{edition.paper} {chinese_date(edition.day)} 本期要目:\n{headlines}" if headlines else edition.paper
+
+
+def render_feed(kept: list[EditionView], settings: Settings, paper: str, image: str) -> bytes:
+    """feed.xml: one item per edition, newest first."""
+    fg = _channel(settings, paper, image, FEED, feed_title(settings, paper), _updated(kept))
+    for edition in kept:
         entry = fg.add_entry(order="append")
-        audio = f"{manifest.date}/{manifest.edition_file}"
-        entry.guid(f"audiopaper:{paper}:{manifest.date}", permalink=False)
-        entry.title(f"{manifest.paper} {manifest.date}")
-        entry.description(";".join(c.title for c in manifest.clips))
-        entry.enclosure(url_for(settings, audio), str(manifest.edition_bytes), "audio/mpeg")
-        entry.pubDate(dt.datetime.combine(dt.date.fromisoformat(manifest.date), PUBLISH_TIME))
-        entry.podcast.itunes_duration(_duration(manifest.edition_duration_ms))
+        # Stable across rebuilds and renames of the feed: the paper and the date say which
+        # programme this is. (The same form the first feed used, so no episode reappears.)
+        entry.guid(f"audiopaper:{edition.paper}:{edition.date}", permalink=False)
+        entry.title(f"{edition.paper} {chinese_date(edition.day)}")
+        entry.description(_edition_description(edition))
+        entry.link(href=url_for(settings, edition.page))
+        entry.enclosure(url_for(settings, edition.audio), str(edition.bytes), "audio/mpeg")
+        entry.pubDate(published_at(edition, settings))
+        entry.podcast.itunes_duration(duration_text(edition.duration_ms))
+        # A daily has no natural episode number; YYYYMMDD is unique, ordered and never
+        # renumbers when an edition is added late or an old one pruned.
+        entry.podcast.itunes_episode(int(edition.date.replace("-", "")))
+        entry.podcast.itunes_episode_type("full")
+        if edition.vtt:
+            entry.podcastindex.transcript(url_for(settings, edition.vtt), VTT, "zh-cn", rel="captions")
+        entry.podcastindex.transcript(url_for(settings, edition.page), "text/html", "zh-cn")
+        if edition.chapters:
+            entry.podcastindex.chapters(url_for(settings, edition.chapters))
+    return fg.rss_str(pretty=True)
+
+
+def _article_description(article: ArticleView) -> str:
+    parts = [article.subtitle] if article.subtitle else []
+    if article.credits:
+        parts.append(" ".join(f"{c.role} {c.name}".strip() for c in article.credits))
+    parts.extend(article.transcript)
+    return "\n\n".join(parts) or article.title
+
+
+def render_article_feed(kept: list[EditionView], settings: Settings, paper: str, image: str) -> bytes:
+    """articles.xml: one item per article, for listeners who pick stories, and for radio."""
+    title = f"{feed_title(settings, paper)} · 单篇报道"
+    fg = _channel(settings, paper, image, ARTICLES_FEED, title, _updated(kept))
+    for edition in kept:
+        start = published_at(edition, settings)
+        for n, article in enumerate(edition.articles):
+            entry = fg.add_entry(order="append")
+            entry.guid(f"audiopaper:{edition.paper}:{article.audio}", permalink=False)
+            entry.title(article.title)
+            entry.description(_article_description(article))
+            entry.link(href=url_for(settings, f"{edition.page}#a-{article.index}"))
+            entry.enclosure(url_for(settings, article.audio), str(article.bytes), "audio/mpeg")
+            # Apps sort by date, newest first; a minute less per article keeps the paper's
+            # order (lead story on top) inside each day.
+            entry.pubDate(start - dt.timedelta(minutes=n))
+            entry.podcast.itunes_duration(duration_text(article.duration_ms))
+            if article.vtt:
+                entry.podcastindex.transcript(url_for(settings, article.vtt), VTT, "zh-cn", rel="captions")
     return fg.rss_str(pretty=True)
 
 
 def write_feed(out: Path, settings: Settings) -> Path:
+    """Rebuild OUT/feed.xml (and OUT/articles.xml, and the default OUT/cover.png) from every
+    edition in OUT. Each file is replaced atomically. Returns the path of feed.xml."""
+    found = editions(out)
+    kept = found[: keep(settings)]
+    paper = paper_name(settings, found)
+    image = image_url(out, settings, paper)
     path = out / FEED
-    atomic_write_bytes(path, render_feed(all_manifests(out), settings))
+    atomic_write_bytes(path, render_feed(kept, settings, paper, image))
+    if _feed_setting(settings, "per_article_feed", True):
+        atomic_write_bytes(out / ARTICLES_FEED, render_article_feed(kept, settings, paper, image))
     return path

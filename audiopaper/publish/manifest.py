@@ -28,6 +28,9 @@ class ClipEntry:
     duration_ms: int
     spoken_sha256: str
     transcript: list[str]  # the written text, paragraph by paragraph
+    vtt: str | None = None  # WebVTT transcript beside the clip, relative to the edition folder
+    lufs: float | None = None  # integrated loudness as measured after normalization
+    true_peak_db: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,11 @@ class Manifest:
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    edition_vtt: str | None = None  # relative to the edition folder, like every file here
+    chapters_file: str | None = None  # Podcasting 2.0 JSON chapters
+    playlist_file: str | None = None
+    edition_lufs: float | None = None
+    edition_true_peak_db: float | None = None
     version: int = VERSION
 
 

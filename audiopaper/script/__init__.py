@@ -1,13 +1,20 @@
 """The script: what a newsreader would say, cut into engine calls.
 
 Each segment carries the text the engine speaks (spoken form) beside the written text it
-stands for, so transcripts and pages can show what the paper printed.
+stands for, so transcripts and pages show what the paper printed. An article's segments
+stand alone (no "next", no section intro inside them): the radio plays each article's clip
+by itself; section intros and the opening and closing belong to the edition only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from audiopaper.edition import Article, Edition
 from audiopaper.script.segments import split_for_engine
@@ -15,14 +22,18 @@ from audiopaper.script.spoken import to_spoken
 
 WEEKDAYS = "一二三四五六日"
 
-# The wording a paper may want to change; kept together, not scattered through the code.
-WORDING = {
-    "opening": "{paper}有声版。今天是{date},{weekday}。本期共有{count}篇报道。",
-    "opening_undated": "{paper}有声版。本期共有{count}篇报道。",
-    "closing": "以上就是今天{paper}有声版的全部内容。感谢收听,我们明天再会。",
-    "credits": "{names}报道。",
-    "photo_credits": "摄影:{names}。",
-}
+# Pause kinds after a segment; the audio settings give each its length.
+PAUSE_SEGMENT = "segment"
+PAUSE_PARAGRAPH = "paragraph"
+PAUSE_TITLE = "title"
+
+_WIRE = re.compile(r"(新华社|中新社|人民日报|央视新闻|中国新闻社)")
+
+
+@functools.cache
+def default_wording() -> dict[str, str]:
+    text = (resources.files("audiopaper.script") / "wording.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
 
 
 @dataclass(frozen=True)
@@ -30,8 +41,8 @@ class Segment:
     spoken: str  # exactly what the engine gets
     written: str  # what the paper printed, for transcripts
     role: str  # voice role: anchor, reporter
-    part: str  # opening, title, credits, body, closing
-    pause_after_ms: int = 0
+    part: str  # opening, section, title, credits, body, closing
+    pause: str = PAUSE_SEGMENT
 
 
 @dataclass(frozen=True)
@@ -42,17 +53,46 @@ class ArticleScript:
 
 
 @dataclass(frozen=True)
+class Section:
+    title: str | None  # e.g. 第1版 要闻; None when the paper's pages are unknown
+    intro: tuple[Segment, ...]
+    articles: tuple[ArticleScript, ...]
+
+
+@dataclass(frozen=True)
 class Script:
     paper: str
     date: str | None
     opening: tuple[Segment, ...]
-    articles: tuple[ArticleScript, ...]
+    sections: tuple[Section, ...]
     closing: tuple[Segment, ...]
 
+    @property
+    def articles(self) -> tuple[ArticleScript, ...]:
+        return tuple(a for s in self.sections for a in s.articles)
 
-def _say(written: str, role: str, part: str) -> list[Segment]:
+    def segments(self) -> list[tuple[str | None, Segment]]:
+        """Every engine call in reading order, with the article title it belongs to."""
+        out: list[tuple[str | None, Segment]] = [(None, s) for s in self.opening]
+        for section in self.sections:
+            out += [(None, s) for s in section.intro]
+            for article in section.articles:
+                out += [(article.article.title, s) for s in article.segments]
+        return out + [(None, s) for s in self.closing]
+
+
+def say(written: str, role: str, part: str, pause: str = PAUSE_SEGMENT) -> list[Segment]:
+    """Cut `written` into engine calls; the last one carries `pause`."""
+    pieces = split_for_engine(written)
     return [
-        Segment(spoken=to_spoken(piece), written=piece, role=role, part=part) for piece in split_for_engine(written)
+        Segment(
+            spoken=to_spoken(piece),
+            written=piece,
+            role=role,
+            part=part,
+            pause=pause if i == len(pieces) - 1 else PAUSE_SEGMENT,
+        )
+        for i, piece in enumerate(pieces)
     ]
 
 
@@ -61,42 +101,102 @@ def _date_words(date: str) -> tuple[str, str]:
     return f"{day.year}年{day.month}月{day.day}日", "星期" + WEEKDAYS[day.weekday()]
 
 
-def credits_line(article: Article) -> str | None:
+def credits_line(article: Article, wording: Mapping[str, str]) -> str | None:
+    """本报记者胡佳英、通讯员查放、陈明远报道 / 摄影:王强、徐冰艳 / 据新华社报道."""
+    wire = _WIRE.search(article.dateline or "")
+    if article.kind == "photo" and article.credits:
+        return wording["photo_credits"].format(names="、".join(c.name for c in article.credits))
     if not article.credits:
-        return None
-    names = "、".join(c.name for c in article.credits)
-    if article.kind == "photo":
-        return WORDING["photo_credits"].format(names=names)
-    return WORDING["credits"].format(names=names)
+        return wording["wire_credits"].format(agency=wire.group(1)) if wire else None
+    groups: list[tuple[str, list[str]]] = []
+    for credit in article.credits:
+        if groups and groups[-1][0] == credit.role:
+            groups[-1][1].append(credit.name)
+        else:
+            groups.append((credit.role, [credit.name]))
+    people = []
+    for role, names in groups:
+        if role == "记者":
+            role = wording["wire_reporter"].format(agency=wire.group(1)) if wire else wording["staff_reporter"]
+        people.append(role + "、".join(names))
+    return wording["credits"].format(people="、".join(people))
 
 
-def article_segments(article: Article) -> list[Segment]:
-    segments: list[Segment] = []
-    headline = "。".join(h for h in (article.kicker, article.title, article.subtitle) if h)
-    segments += _say(headline + "。", "anchor", "title")
-    line = credits_line(article)
+def headline(article: Article) -> str:
+    parts = [article.kicker, article.title, article.subtitle]
+    return "。".join(p.strip().rstrip("。") for p in parts if p and p.strip()) + "。"
+
+
+def article_segments(article: Article, wording: Mapping[str, str]) -> list[Segment]:
+    segments = say(headline(article), "anchor", "title", PAUSE_TITLE)
+    line = credits_line(article, wording)
     if line:
-        segments += _say(line, "anchor", "credits")
+        segments += say(line, "anchor", "credits", PAUSE_TITLE)
     for paragraph in article.paragraphs:
-        segments += _say(paragraph, "reporter", "body")
+        segments += say(paragraph, "reporter", "body", PAUSE_PARAGRAPH)
     return segments
 
 
-def build_script(edition: Edition, paper: str) -> Script:
+def _page_title(page: int | None, names: Mapping[str, str], wording: Mapping[str, str]) -> str | None:
+    if page is None:
+        return None
+    name = names.get(str(page))
+    key = "page_named" if name else "page_plain"
+    return wording[key].format(number=page, name=name or "")
+
+
+def build_script(edition: Edition, paper: str, wording: Mapping[str, str] | None = None) -> Script:
+    """The whole programme: opening, a section per page in the paper's order, closing."""
+    words = {**default_wording(), **(wording or {})}
     articles = edition.spoken_articles
     fields = {"paper": paper, "count": len(articles)}
     if edition.date:
         date, weekday = _date_words(edition.date)
-        opening = WORDING["opening"].format(date=date, weekday=weekday, **fields)
+        opening = words["opening"].format(date=date, weekday=weekday, **fields)
     else:
-        opening = WORDING["opening_undated"].format(**fields)
+        opening = words["opening_undated"].format(**fields)
+    lead = [a.title for a in articles[: int(words["rundown_count"])]]
+    if lead:
+        opening += words["rundown"].format(headlines=words["rundown_joiner"].join(lead))
+
+    pages: dict[str, str] = dict(edition.extra.get("pages") or {})
+    groups: list[tuple[int | None, list[Article]]] = []
+    for article in articles:
+        if groups and groups[-1][0] == article.page:
+            groups[-1][1].append(article)
+        else:
+            groups.append((article.page, [article]))
+    sections = []
+    index = 0
+    for n, (page, members) in enumerate(groups):
+        title = _page_title(page, pages, words)
+        intro: list[Segment] = []
+        if title and len(groups) > 1:
+            template = words["first_section"] if n == 0 else words["next_section"]
+            intro = say(template.format(section=title), "anchor", "section", PAUSE_TITLE)
+        scripts = []
+        for article in members:
+            index += 1
+            scripts.append(
+                ArticleScript(index=index, article=article, segments=tuple(article_segments(article, words)))
+            )
+        sections.append(Section(title=title, intro=tuple(intro), articles=tuple(scripts)))
     return Script(
         paper=paper,
         date=edition.date,
-        opening=tuple(_say(opening, "anchor", "opening")),
-        articles=tuple(
-            ArticleScript(index=i, article=a, segments=tuple(article_segments(a)))
-            for i, a in enumerate(articles, start=1)
-        ),
-        closing=tuple(_say(WORDING["closing"].format(paper=paper), "anchor", "closing")),
+        opening=tuple(say(opening, "anchor", "opening", PAUSE_TITLE)),
+        sections=tuple(sections),
+        closing=tuple(say(words["closing"].format(paper=paper), "anchor", "closing")),
     )
+
+
+def script_lines(script: Script) -> Sequence[str]:
+    """One line per engine call, `[role] text`, a blank line between articles."""
+    lines: list[str] = []
+    previous: object = object()
+    for title, segment in script.segments():
+        if title != previous and lines:
+            lines.append("")
+        previous = title
+        lines.append(f"[{segment.role}] {segment.spoken}")
+    return lines

@@ -99,4 +99,4 @@ def engine_class(name: str) -> type[Engine]:
 
 def _load_builtin_engines() -> None:
     # Imported lazily so that `audiopaper --help` does not load libespeak or aiohttp.
-    from audiopaper.tts import espeak  # noqa: F401
+    from audiopaper.tts import edge, espeak  # noqa: F401

@@ -1,0 +1,24 @@
+"""The normalizer: raw e-paper text in, a clean edition out.
+
+    normalize(text, source=...) -> Edition
+    edition_to_markdown(edition) -> str   (for an editor to read and correct)
+    edition_from_markdown(text) -> Edition
+"""
+
+from __future__ import annotations
+
+from audiopaper.edition import Edition
+from audiopaper.errors import InputError
+from audiopaper.normalize.assemble import normalize_text
+
+
+def normalize(text: str, *, source: str | None = None) -> Edition:
+    """Turn one raw export (one or more pages) into an edition; never raises on bad text."""
+    if not isinstance(text, str):
+        raise InputError(f"{source or 'input'}: expected decoded text, got {type(text).__name__}")
+    return normalize_text(text, source=source)
+
+
+from audiopaper.normalize.markdown import edition_from_markdown, edition_to_markdown  # noqa: E402
+
+__all__ = ["edition_from_markdown", "edition_to_markdown", "normalize"]

@@ -1,0 +1,548 @@
+"""The normalizer's pipeline: pages of units -> segments -> articles in reading order."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from audiopaper.edition import Article, Credit, Edition, EditionWarning
+from audiopaper.normalize import credits as cr
+from audiopaper.normalize import headlines as hl
+from audiopaper.normalize import jumps, kinds, layout, words
+
+_CLOSERS = "”’」』)）】》\"' \u3000"
+_TERMINAL = "。！？!?…"
+
+
+def terminated(text: str) -> bool:
+    """Does a paragraph end where a paragraph may end (not cut by a column break)?"""
+    t = text.rstrip(_CLOSERS)
+    if not t:
+        return True
+    if t[-1] in _TERMINAL:
+        return True
+    # A quote or bracket that closes after a full sentence: ……。” or ……(记者 王磊)
+    return t != text.rstrip(" \u3000") and text.rstrip(" \u3000")[-1] in ")）" and len(t) > 0 and (
+        t[-1] in _TERMINAL
+    )
+
+
+@dataclass
+class Para:
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Seg:
+    """A run of units that belong together on a page: headline lines, byline, body."""
+
+    page: int
+    position: int
+    heads: list[str] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
+    dateline: str | None = None
+    paras: list[Para] = field(default_factory=list)
+    started: bool = False  # it has a byline or a dateline: an article starts here
+    closed: bool = False  # a trailing photo credit or jump marker ended it
+    jump_out: jumps.Marker | None = None
+    jump_in: jumps.Marker | None = None
+    bulleted: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def headless_piece(self) -> bool:
+        return not self.heads and not self.started and self.jump_in is None
+
+    def opening(self) -> str:
+        return "".join(p.text for p in self.paras[:2])
+
+    def text(self) -> str:
+        return "".join(p.text for p in self.paras)
+
+
+@dataclass
+class Draft:
+    """An article being put together."""
+
+    page: int
+    position: int
+    kicker: str | None
+    title: str
+    subtitle: str | None
+    seg: Seg
+    kind: str = "news"
+
+
+# -- units to segments ----------------------------------------------------------------------
+
+
+def _classify(units: list[layout.Unit]) -> list[str]:
+    kinds_: list[str] = []
+    for i, u in enumerate(units):
+        t = u.text
+        if jumps.standalone(t):
+            kinds_.append("jump")
+        elif cr.credit_line(t) is not None:
+            kinds_.append("credit")
+        elif hl.looks_like_headline(t) and cr.split_dateline(t)[0] is None:
+            kinds_.append("head?")
+        else:
+            kinds_.append("body")
+    # Context: a short unpunctuated line can be a column-cut piece of a paragraph.
+    # Backwards, so that whether the next line is a headline is already settled.
+    for i in range(len(kinds_) - 1, -1, -1):
+        if kinds_[i] != "head?":
+            continue
+        t = units[i].text
+        prev_body = i > 0 and kinds_[i - 1] == "body" and not terminated(units[i - 1].text)
+        nxt = kinds_[i + 1] if i + 1 < len(kinds_) else None
+        if hl.is_subtitle(t):
+            kinds_[i] = "head"
+        elif prev_body and words.crosses_word(units[i - 1].text, t):
+            kinds_[i] = "body"
+        elif hl.has_comma(t) and nxt not in ("credit", "head?", "head", "jump") and not (
+            nxt == "body" and cr.split_dateline(units[i + 1].text)[0]
+        ):
+            kinds_[i] = "body"
+        elif nxt == "body" and i > 0 and kinds_[i - 1] == "body" and words.crosses_word(
+            t, units[i + 1].text
+        ):
+            kinds_[i] = "body"
+        else:
+            kinds_[i] = "head"
+    return kinds_
+
+
+def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
+    units = page.units
+    classes = _classify(units)
+    segs: list[Seg] = []
+    cur: Seg | None = None
+
+    def new(pos: int) -> Seg:
+        nonlocal cur
+        cur = Seg(page=page.number or 1, position=pos)
+        segs.append(cur)
+        return cur
+
+    for n, (u, kind) in enumerate(zip(units, classes, strict=True)):
+        text = u.text
+        nxt = units[n + 1].text if n + 1 < len(units) else None
+        if (
+            kind == "head"
+            and cur is not None
+            and cur.paras
+            and _in_notice(cur)
+            and kinds.is_signature(text, nxt)
+        ):
+            # A notice's closing lines (issuer, date) look like headlines but end the notice.
+            cur.paras.append(Para(text))
+            continue
+        if kind == "head":
+            if cur is not None and cur.heads and not cur.paras and not cur.started and cur.jump_in is None:
+                cur.heads.append(text)
+            else:
+                new(u.index).heads.append(text)
+            continue
+        if kind == "credit":
+            found = cr.credit_line(text) or []
+            if cur is not None and cur.paras and not cur.closed and cr.is_photo_credits(found):
+                cur.credits.extend(found)
+                cur.closed = True
+            elif cur is None or cur.paras or cur.closed:
+                seg = new(u.index)
+                seg.credits.extend(found)
+                seg.started = True
+            else:
+                cur.credits.extend(found)
+                cur.started = True
+            continue
+        if kind == "jump":
+            marker = jumps.standalone(text)
+            assert marker is not None
+            _apply_marker(marker, cur, new, u.index)
+            continue
+        text, markers = jumps.strip_markers(text)
+        for m in markers:
+            if not m.outward:
+                _apply_marker(m, cur, new, u.index)
+        if text:
+            dateline, dcredits, rest = cr.split_dateline(text)
+            if dateline is not None:
+                if cur is None or cur.paras or cur.closed or cur.dateline:
+                    new(u.index)
+                assert cur is not None
+                cur.dateline = dateline
+                cur.credits.extend(dcredits)
+                cur.started = True
+                text = rest
+            if cur is None or cur.closed:
+                new(u.index)
+            assert cur is not None
+            bullet = kinds.starts_with_bullet(text)
+            cur.bulleted += bullet
+            if cur.paras and not terminated(cur.paras[-1].text) and not bullet:
+                _join(cur.paras[-1], text, warn_joins)
+            else:
+                cur.paras.append(Para(text))
+        for m in markers:
+            if m.outward and cur is not None:
+                _apply_marker(m, cur, new, u.index)
+    return segs
+
+
+def _in_notice(seg: Seg) -> bool:
+    return any(kinds.is_notice_title(h) for h in seg.heads[-2:])
+
+
+def _apply_marker(marker: jumps.Marker, cur: Seg | None, new, pos: int) -> None:  # type: ignore[no-untyped-def]
+    if marker.outward:
+        if cur is not None:
+            cur.jump_out = marker
+            cur.closed = True
+        return
+    if cur is not None and not cur.paras and cur.jump_in is None and not cur.closed:
+        cur.jump_in = marker
+    else:
+        new(pos).jump_in = marker
+
+
+def _join(para: Para, text: str, warn: bool = True) -> None:
+    if warn and words.gap_suspected(para.text, text):
+        para.notes.append(
+            f"joined across a break that may have lost text: …{para.text[-8:]}|{text[:8]}…"
+        )
+    para.text = layout.join_text(para.text, text)
+
+
+# -- implicit continuations --------------------------------------------------------------------
+
+
+def resolve_continuations(segs: list[Seg]) -> None:
+    """Move runs of body that continue a cut paragraph elsewhere on the page to it."""
+    for _ in range(len(segs)):
+        moved = False
+        for d in segs:
+            if not d.paras or terminated(d.paras[-1].text) or d.jump_out is not None:
+                continue
+            best: tuple[float, Seg, int] | None = None
+            left = d.paras[-1].text
+            for h in segs:
+                if h is d:
+                    continue
+                for j, p in enumerate(h.paras):
+                    if j == 0 and not h.headless_piece:
+                        continue
+                    if j > 0 and not terminated(h.paras[j - 1].text):
+                        continue
+                    score = jumps.continuation_score(left, p.text)
+                    if j > 0 or not h.headless_piece:
+                        # Splitting an article needs a word across the cut, not just a cut.
+                        if score < 1.0:
+                            continue
+                    piece = "".join(x.text for x in h.paras[j:])
+                    own = "".join(h.heads) + "".join(x.text for x in h.paras[:j])
+                    mine = "".join(d.heads) + d.text()
+                    topic = words.affinity(piece, mine) - (words.affinity(piece, own) if own else 0)
+                    total = score + 0.5 * topic
+                    if score < 1.0 and topic <= 0:
+                        continue
+                    if best is None or total > best[0]:
+                        best = (total, h, j)
+            if best is None:
+                continue
+            _, h, j = best
+            piece = h.paras[j:]
+            del h.paras[j:]
+            _join(d.paras[-1], piece[0].text)
+            d.paras[-1].notes.extend(piece[0].notes)
+            d.paras.extend(piece[1:])
+            if h.jump_out is not None and not h.paras[j:]:
+                d.jump_out, h.jump_out = h.jump_out, None
+            moved = True
+        if not moved:
+            break
+
+
+# -- decks to bodies ---------------------------------------------------------------------------
+
+
+def assign_decks(segs: list[Seg]) -> list[Draft]:
+    """Give each article start its headline deck; split runs of headlines between articles."""
+    runs = [s for s in segs if s.heads]
+    orphans = [s for s in segs if not s.heads and s.started and s.jump_in is None and s.paras]
+    drafts: list[Draft] = []
+    flexible = [r for r in runs if len(hl._groups(r.heads)) >= 2] if orphans else []
+    fixed = [r for r in runs if r not in flexible]
+    free: list[tuple[Seg, list[str], int]] = []  # decks with no body of their own yet
+    for r in fixed:
+        if r.paras or r.started or r.jump_in is not None:
+            drafts.append(_draft(r.heads, r.position, r))
+        else:
+            free.append((r, r.heads, r.position))
+    best_score = float("-inf")
+    best_plan: list[tuple[list[str], int, Seg | None]] = []
+    options = [list(hl.partitions(r.heads)) for r in flexible]
+    combos = itertools.product(*options) if options else iter([()])
+    for n, combo in enumerate(combos):
+        if n > 4000:
+            break
+        plan: list[tuple[list[str], int, Seg | None]] = []
+        score = 0.0
+        decks: list[tuple[list[str], int, Seg]] = []  # lines, position, run
+        for r, part in zip(flexible, combo, strict=True):
+            for d in part:
+                decks.append(([r.heads[i] for i in d], r.position + d[0], r))
+        # Each run's own body goes to one of its own decks, preferring the last.
+        taken: set[int] = set()
+        for r in flexible:
+            if not (r.paras or r.started):
+                continue
+            mine = [i for i, (_, _, run) in enumerate(decks) if run is r]
+            pick = max(
+                mine,
+                key=lambda i: hl.deck_score(decks[i][0], r.opening()) + (0.05 if i == mine[-1] else 0),
+            )
+            taken.add(pick)
+            score += hl.deck_score(decks[pick][0], r.opening())
+            plan.append((decks[pick][0], decks[pick][1], r))
+        open_decks = [(lines, pos) for i, (lines, pos, _) in enumerate(decks) if i not in taken]
+        open_decks += [(lines, pos) for _, lines, pos in free]
+        matched, s, unmatched = _match(open_decks, orphans)
+        score += s - 0.6 * (len(open_decks) - len(matched)) - 0.6 * unmatched - 0.05 * len(decks)
+        plan.extend(matched)
+        if score > best_score:
+            best_score, best_plan = score, plan
+    used: set[int] = set()
+    for lines, pos, body in best_plan:
+        if body is None:
+            continue
+        used.add(id(body))
+        drafts.append(_draft(lines, pos, body))
+    for r in flexible:
+        if id(r) not in used and (r.paras or r.started):
+            drafts.append(_draft(r.heads, r.position, r))
+    used_heads = {id(x) for lines, _, _ in best_plan for x in [lines]}
+    for r, lines, pos in free:
+        if id(lines) not in used_heads and not any(lines == pl for pl, _, _ in best_plan):
+            drafts.append(_draft(lines, pos, Seg(page=r.page, position=pos, heads=lines)))
+    for o in orphans:
+        if id(o) not in used:
+            drafts.append(_headless_draft(o))
+    return drafts
+
+
+def _match(decks: list[tuple[list[str], int]], orphans: list[Seg]) -> tuple[list, float, int]:  # type: ignore[type-arg]
+    """Best pairing of open decks with headless article starts, by echo."""
+    if not decks or not orphans:
+        return [], 0.0, len(orphans)
+    scores = [[hl.deck_score(d[0], o.opening()) for o in orphans] for d in decks]
+    best: tuple[float, list[tuple[int, int]]] = (float("-inf"), [])
+    k = min(len(decks), len(orphans))
+    if len(decks) <= 7 and len(orphans) <= 7:
+        for ds in itertools.permutations(range(len(decks)), k):
+            for os_ in itertools.combinations(range(len(orphans)), k):
+                s = sum(scores[d][o] for d, o in zip(ds, os_, strict=True))
+                if s > best[0]:
+                    best = (s, list(zip(ds, os_, strict=True)))
+    else:
+        pairs = sorted(
+            ((scores[d][o], d, o) for d in range(len(decks)) for o in range(len(orphans))), reverse=True
+        )
+        ud: set[int] = set()
+        uo: set[int] = set()
+        chosen: list[tuple[int, int]] = []
+        for _s, d, o in pairs:
+            if d not in ud and o not in uo:
+                ud.add(d)
+                uo.add(o)
+                chosen.append((d, o))
+        best = (sum(scores[d][o] for d, o in chosen), chosen)
+    matched = [(decks[d][0], decks[d][1], orphans[o]) for d, o in best[1]]
+    return matched, best[0], len(orphans) - len(matched)
+
+
+def _draft(lines: list[str], pos: int, seg: Seg) -> Draft:
+    kicker, title, subtitle = hl.Deck(lines, pos).parts()
+    return Draft(page=seg.page, position=pos, kicker=kicker, title=title, subtitle=subtitle, seg=seg)
+
+
+_CLAUSE = re.compile(r"[,，。;；:：!！?？、]")
+
+
+def _headless_draft(seg: Seg) -> Draft:
+    first = seg.paras[0].text if seg.paras else ""
+    title = _CLAUSE.split(first, maxsplit=1)[0][:30] or "(无标题)"
+    seg.notes.append("no headline found; the title is the text's first words")
+    return Draft(page=seg.page, position=seg.position, kicker=None, title=title, subtitle=None, seg=seg)
+
+
+# -- the whole edition ---------------------------------------------------------------------------
+
+
+def normalize_text(text: str, source: str | None = None) -> Edition:
+    pages = layout.split_pages(text)
+    paper = next((p.paper for p in pages if p.paper), None)
+    date = next((p.date for p in pages if p.date), None)
+    names = {str(p.number): p.name for p in pages if p.name}
+    drafts: list[Draft] = []
+    carry: list[Seg] = []  # headless pieces at a page top: they continue an earlier page
+    for page in pages:
+        segs = build_segments(page)
+        resolve_continuations(segs)
+        pieces = [s for s in segs if s.headless_piece and s.paras]
+        segs = [s for s in segs if not (s.headless_piece and s.paras) and (s.paras or s.heads or s.started)]
+        page_drafts = assign_decks(segs)
+        page_drafts.sort(key=lambda d: d.position)
+        # Pieces without headline or byline: continue the article before them.
+        for piece in pieces:
+            host = _host_for(piece, page_drafts, drafts)
+            if host is None:
+                page_drafts.append(_headless_draft(piece))
+                page_drafts.sort(key=lambda d: d.position)
+                continue
+            _append(host.seg, piece, confident=_confident(host.seg, piece))
+        drafts.extend(page_drafts)
+    del carry
+    drafts = _stitch_jumps(drafts)
+    return _edition(drafts, paper, date, names, source)
+
+
+def _host_for(piece: Seg, page_drafts: list[Draft], earlier: list[Draft]) -> Draft | None:
+    before = [d for d in page_drafts if d.position < piece.position]
+    if before:
+        return before[-1]
+    # At the top of a page: the last article still open on the pages before.
+    for d in reversed(earlier):
+        if d.seg.paras and not terminated(d.seg.paras[-1].text) and d.seg.jump_out is None:
+            return d
+    return earlier[-1] if earlier else None
+
+
+def _confident(host: Seg, piece: Seg) -> bool:
+    if not host.paras or not piece.paras:
+        return False
+    return jumps.continuation_score(host.paras[-1].text, piece.paras[0].text) >= 0.8
+
+
+def _append(host: Seg, piece: Seg, confident: bool) -> None:
+    first = piece.paras[0]
+    if not confident:
+        first.notes.append("text without a headline was given to the article before it")
+    if host.paras and not terminated(host.paras[-1].text):
+        _join(host.paras[-1], first.text)
+        host.paras[-1].notes.extend(first.notes)
+        host.paras.extend(piece.paras[1:])
+    else:
+        host.paras.extend(piece.paras)
+    host.credits.extend(c for c in piece.credits if c not in host.credits)
+    if piece.jump_out is not None:
+        host.jump_out = piece.jump_out
+
+
+def _stitch_jumps(drafts: list[Draft]) -> list[Draft]:
+    out: list[Draft] = []
+    used: set[int] = set()
+    continued = [d for d in drafts if d.seg.jump_in is not None]
+    for d in drafts:
+        if d.seg.jump_in is not None:
+            continue
+        out.append(d)
+    for cont in continued:
+        marker = cont.seg.jump_in
+        assert marker is not None
+        candidates = [
+            d
+            for d in out
+            if d.seg.jump_out is not None
+            and id(d) not in used
+            and (marker.page is None or d.page == marker.page)
+            and (d.seg.jump_out.page is None or d.seg.jump_out.page == cont.page)
+        ]
+        if not candidates:
+            cont.seg.notes.append("continued from another page, but no article there jumps here")
+            cont.seg.jump_in = None
+            out.append(cont)
+            continue
+
+        def fit(d: Draft, cont: Draft = cont) -> float:
+            title = (cont.kicker or "") + cont.title if cont.seg.heads else ""
+            s = hl.deck_score([d.title], title) if title else 0.0
+            if d.seg.paras and cont.seg.paras:
+                s += jumps.continuation_score(d.seg.paras[-1].text, cont.seg.paras[0].text)
+                s += words.affinity(cont.seg.text(), d.title + d.seg.text())
+            return s
+
+        host = max(candidates, key=fit)
+        used.add(id(host))
+        host.seg.jump_out = None
+        piece = cont.seg
+        if piece.paras:
+            _append(host.seg, piece, confident=True)
+        host.seg.credits.extend(c for c in piece.credits if c not in host.seg.credits)
+    out.sort(key=lambda d: (d.page, d.position))
+    return out
+
+
+def _edition(drafts: list[Draft], paper, date, names, source) -> Edition:  # type: ignore[no-untyped-def]
+    articles: list[Article] = []
+    warnings: list[EditionWarning] = []
+    for d in drafts:
+        seg = d.seg
+        paras = [p for p in seg.paras if p.text.strip()]
+        texts = [p.text.strip() for p in paras]
+        credits_ = list(seg.credits)
+        if texts:
+            last, trailing = cr.split_trailing_credits(texts[-1])
+            if trailing and last:
+                texts[-1] = last
+                credits_.extend(trailing)
+        kind = kinds.kind_of(d.title, texts, credits_, seg.dateline, seg.bulleted)
+        if kind == "brief":
+            # Each item of a brief column may carry its own byline at its end.
+            texts = [kinds.strip_bullet(p.text.strip()) for p in paras]
+            credits_ = list(seg.credits)
+            for j, t in enumerate(texts):
+                body, trailing = cr.split_trailing_credits(t)
+                if trailing and body:
+                    texts[j] = body
+                    credits_.extend(trailing)
+        if not texts:
+            # A headline with no text has nothing to read; say so rather than invent a body.
+            warnings.append(EditionWarning(message=f"headline without text dropped: {d.title}"))
+            continue
+        index = len(articles)
+        for note in seg.notes:
+            warnings.append(EditionWarning(message=note, article=index))
+        for j, p in enumerate(paras):
+            for note in p.notes:
+                warnings.append(EditionWarning(message=note, article=index, paragraph=j))
+        seen: list[Credit] = []
+        for c in credits_:
+            if c not in seen:
+                seen.append(c)
+        articles.append(
+            Article(
+                title=d.title,
+                paragraphs=tuple(texts),
+                page=d.page,
+                kind=kind,
+                kicker=d.kicker,
+                subtitle=d.subtitle,
+                credits=tuple(seen),
+                dateline=seg.dateline,
+            )
+        )
+    if not articles:
+        warnings.append(EditionWarning(message="no articles found in the input"))
+    extra = {"pages": names} if names else {}
+    return Edition(
+        articles=tuple(articles),
+        paper=paper,
+        date=date,
+        warnings=tuple(warnings),
+        source=source,
+        extra=extra,
+    )

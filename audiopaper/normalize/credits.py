@@ -1,0 +1,181 @@
+"""Bylines and datelines: ■记者 A 通讯员 B C, 本报讯(记者 A), 新华社北京5月17日电(记者 A).
+
+Every name becomes its own Credit; a photo credit (记者 王磊 摄, ■摄影 A B) has role 摄影.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audiopaper.edition import Credit
+
+BULLETS = "■□●○◆◇▲△▼★☆▶►•·※◎◉"
+_ROLES = (
+    "本报特约记者|本报见习记者|本报实习记者|本报记者|本报通讯员|特约记者|见习记者|实习记者|摄影记者|"
+    "首席记者|融媒记者|全媒体记者|记者|特约通讯员|通讯员|实习生|摄影|摄像|撰稿|编辑|文/图|图/文|文图|图文|"
+    "作者|文|图|摄"
+)
+_ROLE_RE = re.compile(rf"(?:{_ROLES})")
+# How roles print versus how the edition names them.
+_ROLE_NAME = {
+    "本报记者": "记者",
+    "本报特约记者": "特约记者",
+    "本报见习记者": "见习记者",
+    "本报实习记者": "实习记者",
+    "本报通讯员": "通讯员",
+    "摄影记者": "摄影",
+    "首席记者": "记者",
+    "融媒记者": "记者",
+    "全媒体记者": "记者",
+    "文/图": "记者",
+    "图/文": "记者",
+    "文图": "记者",
+    "图文": "记者",
+    "作者": "作者",
+    "文": "记者",
+    "图": "摄影",
+    "摄": "摄影",
+}
+_NAME_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}[·・][\u4e00-\u9fff·・]{1,12}$")
+# Characters a Chinese personal name practically never holds but a sentence does.
+_NOT_NAME = re.compile(r"[获悉从在了的是对于将表示说据称近昨今日前后月年]")
+
+
+class _Name:
+    @staticmethod
+    def match(token: str) -> bool:
+        return bool(_NAME_RE.match(token)) and not _NOT_NAME.search(token)
+
+
+_NAME = _Name
+_SEP = re.compile(r"[\s\u3000、,，]+")
+_PHOTO_TAIL = re.compile(r"(摄影?|图)$")
+_LEAD = re.compile(rf"^[{BULLETS}\s\u3000]*")
+
+
+def _role(printed: str) -> str:
+    return _ROLE_NAME.get(printed, printed)
+
+
+def parse_credits(text: str) -> list[Credit] | None:
+    """The credits a line (or a bracket) holds, or None when it holds anything else."""
+    body = _LEAD.sub("", text).strip(" \u3000()（）[]【】")
+    body = re.sub(r"\s*(?:报道|供稿|整理)$", "", body)
+    if not body or len(body) > 60:
+        return None
+    m = _ROLE_RE.match(body)
+    if not m:
+        return None
+    credits: list[Credit] = []
+    segments = _segments(body)
+    if segments is None:
+        return None
+    for role, names in segments:
+        for name in names:
+            credits.append(Credit(role=role, name=name))
+    return credits or None
+
+
+def _segments(body: str) -> list[tuple[str, list[str]]] | None:
+    tokens = [t for t in _SEP.split(body.replace(":", " ").replace("：", " ")) if t]
+    groups: list[tuple[str, list[str]]] = []
+    role: str | None = None
+    names: list[str] = []
+    for tok in tokens:
+        # A token may glue role and name together: 记者王磊.
+        m = _ROLE_RE.match(tok)
+        # One-character roles (文, 图, 摄) glued to what follows are words, not bylines: 图书馆.
+        glued_ok = len(m.group(0)) > 1 if m else False
+        if m and (m.end() == len(tok) or (glued_ok and _NAME.match(tok[m.end() :]))):
+            rest = tok[m.end() :]
+            printed = m.group(0)
+            if printed in ("摄", "摄影") and not rest and names:
+                # 记者 王磊 摄: the names before were the photographers.
+                groups.append(("摄影", names))
+                role, names = None, []
+                continue
+            if role is not None and not names:
+                # 文/图 记者 王磊: a role naming another role; the later one is the byline.
+                pass
+            elif role is not None or names:
+                if role is None:
+                    return None
+                groups.append((role, names))
+            role, names = _role(printed), []
+            if rest:
+                names.append(rest)
+            continue
+        if _PHOTO_TAIL.search(tok) and _NAME.match(tok[:-1] if tok.endswith(("摄", "图")) else tok[:-2]):
+            base = tok[:-1] if tok.endswith(("摄", "图")) else tok[:-2]
+            names.append(base)
+            groups.append(("摄影", names))
+            role, names = None, []
+            continue
+        if not _NAME.match(tok):
+            return None
+        if role is None and not groups:
+            return None
+        names.append(tok)
+    if role is not None:
+        if not names:
+            return None
+        groups.append((role, names))
+    elif names:
+        return None
+    if any(not ns for _, ns in groups):
+        return None
+    return groups
+
+
+def is_photo_credits(credits: list[Credit]) -> bool:
+    return bool(credits) and all(c.role == "摄影" for c in credits)
+
+
+def credit_line(text: str) -> list[Credit] | None:
+    """A line that is only a byline: ■记者 A 通讯员 B, 本报记者 A, ■摄影 A B."""
+    if len(text) > 60 or re.search(r"[。!！?？]", text):
+        return None
+    return parse_credits(text)
+
+
+_AGENCY = (
+    "本报|新华社|中新社|中新网|人民网|新华网|央视网|央广网|人民日报|光明日报|经济日报|工人日报|"
+    "中国日报|法制日报|科技日报|浙江日报|大众日报|南方日报|新京报|央视新闻|潮新闻|中国新闻社|"
+    "[\u4e00-\u9fff]{2,6}(?:日报|晚报|电视台|广播电视台|融媒体中心)"
+)
+_DATELINE = re.compile(
+    rf"^(?P<dl>(?:据)?(?:{_AGENCY})(?:[\u4e00-\u9fff]{{0,10}}?)?(?:\d{{1,2}}月\d{{1,2}}日)?(?:电|讯))"
+    r"(?P<br>\s*[(（](?P<inner>[^()（）]{1,60})[)）])?"
+    r"[\s\u3000:：]*"
+)
+_TRAILING = re.compile(r"[(（](?P<inner>[^()（）]{2,60})[)）]\s*$")
+
+
+def split_dateline(text: str) -> tuple[str | None, list[Credit], str]:
+    """(dateline, credits in its bracket, the rest of the paragraph)."""
+    m = _DATELINE.match(text)
+    if not m:
+        return None, [], text
+    rest = text[m.end() :]
+    credits: list[Credit] = []
+    if m.group("inner"):
+        parsed = parse_credits(m.group("inner"))
+        if parsed is None:
+            # The bracket is not a byline; it is part of the text after the dateline.
+            rest = text[m.end("dl") :].lstrip(" \u3000:：")
+        else:
+            credits = parsed
+    if not rest.strip():
+        return None, [], text
+    return m.group("dl"), credits, rest
+
+
+def split_trailing_credits(text: str) -> tuple[str, list[Credit]]:
+    """A paragraph ending in (记者 A 通讯员 B): the text, and the credits."""
+    m = _TRAILING.search(text)
+    if not m:
+        return text, []
+    parsed = parse_credits(m.group("inner"))
+    if parsed is None:
+        return text, []
+    return text[: m.start()].rstrip(), parsed

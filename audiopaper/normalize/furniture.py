@@ -1,0 +1,90 @@
+"""Page furniture: page headers (paper, date, page number and name) and editor lines.
+
+A page header gives the edition's paper and date; the rest of the furniture is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from audiopaper.normalize import numbers
+
+_PAGE_NO = re.compile(
+    r"(?<![下上转接续])第\s*(?P<n>[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*版"
+    r"|(?<![\w])(?P<ab>[A-H])\s*(?P<abn>[0-9]{1,2})\s*版?(?![0-9])"
+)
+_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})\s*日?"
+)
+_WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]")
+_PAPER = re.compile(r"(?P<paper>[\u4e00-\u9fff]{2,12}?(?:日报|晚报|时报|周报|早报|商报|报|新闻))")
+_EDITOR_KEYS = (
+    "责任编辑|责编|编辑|版式设计|版式|美编|美术编辑|校对|审校|审核|审读|组版|排版|照排|"
+    "值班编委|值班主任|终审|一审|二审|三审|制作|版面设计"
+)
+_EDITOR = re.compile(rf"(?:^|[\s　|｜/])(?:{_EDITOR_KEYS})\s*[:：]")
+_EDITOR_START = re.compile(rf"^[\s　]*(?:{_EDITOR_KEYS})\s*[:：]")
+_SENTENCE = re.compile(r"[。！？!?]")
+_NAME_AFTER = re.compile(r"版\s*[:：·・|｜\-—]?\s*(?P<name>[\u4e00-\u9fff]{2,8})")
+_NAME_BEFORE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,8})\s*第\s*\S{1,3}\s*版")
+
+
+@dataclass(frozen=True)
+class PageHeader:
+    number: int | None
+    name: str | None
+    paper: str | None
+    date: str | None
+
+
+def parse_page_header(line: str) -> PageHeader | None:
+    """A page header line, parsed; None when the line is not one."""
+    if len(line) > 90 or _SENTENCE.search(line):
+        return None
+    m_no = _PAGE_NO.search(line)
+    m_date = _DATE.search(line)
+    has_editor = bool(_EDITOR.search(line))
+    has_weekday = bool(_WEEKDAY.search(line))
+    if m_no is None:
+        return None
+    # A page number alone is too weak: 第2版 also appears in headlines. Want a second sign.
+    if m_no.group("ab") and not (m_date or has_editor):
+        return None
+    if not (m_date or has_editor or has_weekday or _PAPER.match(line.strip())):
+        return None
+    if m_no.group("n"):
+        number = numbers.to_int(m_no.group("n"))
+    else:
+        number = int(m_no.group("abn"))
+    date = None
+    if m_date:
+        try:
+            import datetime as dt
+
+            date = dt.date(int(m_date["y"]), int(m_date["m"]), int(m_date["d"])).isoformat()
+        except ValueError:
+            date = None
+    paper = None
+    head = line[: m_date.start()] if m_date and m_date.start() < m_no.start() else line[: m_no.start()]
+    m_paper = _PAPER.search(head)
+    if m_paper:
+        paper = m_paper.group("paper")
+    name = None
+    rest = line[m_no.end() - 1 :]
+    m_name = _NAME_AFTER.match(rest)
+    if m_name and not re.match(_EDITOR_KEYS, m_name.group("name")):
+        name = m_name.group("name")
+    if name:
+        name = re.split(_EDITOR_KEYS, name)[0] or None
+    return PageHeader(number=number, name=name, paper=paper, date=date)
+
+
+def is_editor_line(line: str) -> bool:
+    """责任编辑:X 版式:Y and the like: credits for the page, not for an article."""
+    return bool(_EDITOR_START.match(line)) and len(line) <= 80 and not _SENTENCE.search(line)
+
+
+def stands_alone(line: str) -> bool:
+    """Lines that never continue a hard-wrapped paragraph."""
+    return is_editor_line(line) or parse_page_header(line) is not None

@@ -1,0 +1,114 @@
+"""Headlines: which lines are headline lines, and how a run of them splits into decks.
+
+A deck is 引题 (kicker) / 主题 (title) / 副题 (subtitle, after a dash). When several headline
+lines stand together they may belong to different articles, e.g. the lead's deck at the top
+of the page right above another article's title; an article's first paragraph usually
+echoes its headline, which is how lines are given to articles.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from audiopaper.normalize import words
+from audiopaper.normalize.credits import BULLETS
+
+_DASH = re.compile(r"^[\s\u3000]*(?:——|—|--|－－|─{1,2}|―{1,2})[\s\u3000]*")
+_HARD_STOP = re.compile(r"[。;；]")
+_COMMA = re.compile(r"[,，]")
+_BAD_END = "。,，、;；:：…"
+_SPACES = re.compile(r"[\s\u3000]+")
+MAX_LEN = 50
+
+
+def is_subtitle(line: str) -> bool:
+    return bool(_DASH.match(line))
+
+
+def strip_dash(line: str) -> str:
+    return _DASH.sub("", line).strip()
+
+
+def tidy(line: str) -> str:
+    return _SPACES.sub(" ", line).strip()
+
+
+def looks_like_headline(text: str) -> bool:
+    """Form alone: short, no sentence punctuation, not a bullet item."""
+    t = text.strip(" \u3000")
+    if not t:
+        return False
+    if is_subtitle(t):
+        return len(t) <= MAX_LEN + 10 and not _HARD_STOP.search(t[:-1])
+    if t[0] in BULLETS:
+        return False
+    n = len(_SPACES.sub("", t))
+    if n < 2 or n > MAX_LEN:
+        return False
+    if t[-1] in _BAD_END or _HARD_STOP.search(t):
+        return False
+    commas = len(_COMMA.findall(t))
+    if commas > 1 or (commas == 1 and n > 24):
+        return False
+    if t[-1] in "!！?？" and n > 30:
+        return False
+    return True
+
+
+def has_comma(text: str) -> bool:
+    return bool(_COMMA.search(text))
+
+
+@dataclass
+class Deck:
+    lines: list[str]
+    position: int  # index of its first line on the page
+
+    def parts(self) -> tuple[str | None, str, str | None]:
+        """(kicker, title, subtitle)."""
+        main = [tidy(x) for x in self.lines if not is_subtitle(x)]
+        subs = [tidy(strip_dash(x)) for x in self.lines if is_subtitle(x)]
+        subs = [s for s in subs if s]
+        if not main:
+            main, subs = subs[:1], subs[1:]
+        if len(main) == 1:
+            kicker, title = None, main[0]
+        else:
+            # Beyond two lines the third reads as a subtitle printed without its dash.
+            kicker, title = main[0], main[1]
+            subs = main[2:] + subs
+        subtitle = " ".join(subs) if subs else None
+        return kicker, title, subtitle
+
+
+def _groups(lines: Sequence[str]) -> list[list[int]]:
+    """Line indexes grouped so that a subtitle stays with the line above it."""
+    groups: list[list[int]] = []
+    for i, line in enumerate(lines):
+        if is_subtitle(line) and groups:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def partitions(lines: Sequence[str]) -> Iterator[list[list[int]]]:
+    """Every way to cut a run of headline lines into decks of one to three main lines."""
+    groups = _groups(lines)
+    n = len(groups)
+    for cuts in itertools.product((False, True), repeat=max(0, n - 1)):
+        decks: list[list[int]] = [list(groups[0])]
+        for g, cut in zip(groups[1:], cuts, strict=True):
+            if cut:
+                decks.append(list(g))
+            else:
+                decks[-1].extend(g)
+        if all(sum(1 for i in d if not is_subtitle(lines[i])) <= 3 for d in decks):
+            yield decks
+
+
+def deck_score(lines: Sequence[str], body: str) -> float:
+    return sum(words.echo(strip_dash(x), body) for x in lines)

@@ -1,0 +1,66 @@
+"""Article kinds: news, photo (a picture and its caption), brief (简讯), notice (声明, 公告, ads)."""
+
+from __future__ import annotations
+
+import re
+
+from audiopaper.edition import Credit
+from audiopaper.normalize.credits import BULLETS
+
+_BRIEF_TITLE = re.compile(
+    r"(简讯|快讯|短讯|简报|速递|速览|一句话新闻|新闻集锦|动态|资讯|要闻速览|图片新闻)[\s\u3000]*$"
+)
+_NOTICE_TITLE = re.compile(
+    r"(遗失声明|挂失声明|作废声明|注销公告|减资公告|声明|公告|通告|启事|广告|公示|讣告|招聘|招租|"
+    r"拍卖|挂失|告知书|更正|寻人|寻物|分类信息)[\s\u3000]*$"
+)
+_NOTICE_BODY = re.compile(r"遗失.{0,40}(声明作废|作废)|特此(声明|公告|通知)")
+_BULLET = re.compile(rf"^[{BULLETS}]\s*|^[\s\u3000]*(?:[0-9]{{1,2}}[.、．]|[①-⑳]|[(（][0-9一二三四五六七八九十]{{1,2}}[)）])\s*")
+
+
+def starts_with_bullet(text: str) -> bool:
+    return bool(re.match(rf"^[{BULLETS}]", text))
+
+
+def strip_bullet(text: str) -> str:
+    return _BULLET.sub("", text, count=1).strip(" \u3000")
+
+
+def is_brief_title(title: str) -> bool:
+    return bool(_BRIEF_TITLE.search(title))
+
+
+def kind_of(title: str, paragraphs: list[str], credits: list[Credit], dateline: str | None,
+            bulleted: int) -> str:
+    if _NOTICE_TITLE.search(title) or (paragraphs and all(_NOTICE_BODY.search(p) for p in paragraphs)):
+        return "notice"
+    if is_brief_title(title) or (bulleted >= 2 and bulleted * 2 >= len(paragraphs)):
+        return "brief"
+    photo = bool(credits) and all(c.role == "摄影" for c in credits)
+    if photo and dateline is None and len(paragraphs) <= 2 and sum(map(len, paragraphs)) <= 400:
+        return "photo"
+    return "news"
+
+
+_SIGN_DATE = re.compile(r"^[\s\u3000]*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年.{1,3}月.{1,3}日[\s\u3000]*$")
+_SIGN_ORG = re.compile(
+    r"(?:公司|集团|局|委员会|委|办公室|中心|政府|医院|学校|银行|分行|支行|所|社|协会|商会|厂|店|站|"
+    r"处|部|厅|院|队|管委会|街道|镇|乡|村)(?:[\s\u3000]*(?:\d{4}年.{1,3}月.{1,3}日))?[\s\u3000]*$"
+)
+
+
+def is_notice_title(title: str) -> bool:
+    return bool(_NOTICE_TITLE.search(title))
+
+
+def is_signature(line: str, next_line: str | None) -> bool:
+    """The issuer's name or date that closes a notice, printed on lines of their own.
+
+    An issuer's name is only taken for one when the date follows it (or nothing does):
+    a headline may end in 局 or 村 too.
+    """
+    if _SIGN_DATE.match(line):
+        return True
+    if len(line) > 30 or not _SIGN_ORG.search(line):
+        return False
+    return next_line is None or bool(_SIGN_DATE.match(next_line))

@@ -1,0 +1,235 @@
+"""From raw export text to pages of units: one unit per printed paragraph or paragraph piece.
+
+E-paper exports differ in how they lay text out: one paragraph per line with blank lines
+between (or without), or hard-wrapped every N characters with the full-width indent
+marking paragraph starts. Pages are separated by form feeds, by page header lines, or
+by a longer run of blank lines than the one between paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from audiopaper.normalize import furniture
+from audiopaper.normalize.credits import BULLETS, credit_line
+
+_INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+@dataclass
+class Unit:
+    """A paragraph or a piece of one, as printed, with where it stood."""
+
+    text: str
+    indented: bool = False
+    index: int = 0  # position on its page, for reading order
+
+
+@dataclass
+class Page:
+    number: int | None = None
+    name: str | None = None
+    paper: str | None = None
+    date: str | None = None
+    units: list[Unit] = field(default_factory=list)
+    lines: list[tuple[str, bool]] = field(default_factory=list)  # (text, indented), pre-unit
+
+
+def clean(text: str) -> str:
+    text = _ZERO_WIDTH.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # A form feed is a page break wherever it stands; give it a line of its own.
+    text = text.replace("\f", "\n\f\n").replace("\v", "\n")
+    return text.replace("\u00a0", " ").replace("\t", "    ")
+
+
+def _blank_break_threshold(lines: list[str]) -> int:
+    """How many blank lines in a row make a page break in this export.
+
+    When paragraphs are separated by a blank line, it takes two or more; when they are
+    not, a single blank line already means something: a page break.
+    """
+    runs: list[int] = []
+    run = 0
+    seen_text = False
+    for line in lines:
+        if line.strip():
+            if seen_text:
+                runs.append(run)
+            seen_text = True
+            run = 0
+        else:
+            run += 1
+    if not runs:
+        return 2
+    single = sum(1 for r in runs if r == 1)
+    none = sum(1 for r in runs if r == 0)
+    return 2 if single >= none else 1
+
+
+def split_pages(text: str) -> list[Page]:
+    raw_lines = clean(text).split("\n")
+    threshold = _blank_break_threshold([x for x in raw_lines if x != "\f"])
+    pages: list[Page] = [Page()]
+    blank_run = 0
+
+    def new_page() -> None:
+        if pages[-1].lines:
+            pages.append(Page())
+
+    for raw in raw_lines:
+        if raw == "\f":
+            new_page()
+            blank_run = 0
+            continue
+        stripped = raw.strip(" \u3000")
+        if not stripped:
+            blank_run += 1
+            continue
+        if blank_run >= threshold:
+            new_page()
+        blank_run = 0
+        header = furniture.parse_page_header(stripped)
+        if header is not None:
+            new_page()
+            page = pages[-1]
+            page.number = header.number if header.number is not None else page.number
+            page.name = header.name or page.name
+            page.paper = header.paper or page.paper
+            page.date = header.date or page.date
+            continue
+        if furniture.is_editor_line(stripped):
+            continue
+        indented = bool(_INDENT.match(raw))
+        pages[-1].lines.append((stripped, indented))
+    # Furniture-only pages still name the paper and date.
+    global_meta = [(p.paper, p.date) for p in pages]
+    result = [p for p in pages if p.lines]
+    if result:
+        result[0].paper = result[0].paper or next((x for x, _ in global_meta if x), None)
+        result[0].date = result[0].date or next((y for _, y in global_meta if y), None)
+    else:
+        meta = Page(
+            paper=next((x for x, _ in global_meta if x), None),
+            date=next((y for _, y in global_meta if y), None),
+        )
+        return [meta] if meta.paper or meta.date else []
+    # Headers carry the page number when present; otherwise count on from the last one.
+    last = 0
+    for page in result:
+        if page.number is None:
+            page.number = last + 1
+        last = page.number
+        page.units = _units(page.lines)
+        for i, unit in enumerate(page.units):
+            unit.index = i
+    return result
+
+
+def wrap_width(lines: list[tuple[str, bool]]) -> int | None:
+    """The width of a hard-wrapped export, or None when lines are whole paragraphs.
+
+    In a hard wrap, a paragraph's first (indented) line runs to the margin whenever an
+    unindented continuation follows it, so those lines share one length. A paragraph per
+    line has no such regularity: lines before a headline or byline end anywhere.
+    """
+    firsts = [
+        len(t) + (2 if ind else 0)
+        for (t, ind), (_, nxt_ind) in zip(lines, lines[1:], strict=False)
+        if ind and not nxt_ind
+    ]
+    if len(firsts) < 2:
+        return None
+    counts = Counter(firsts)
+    width, _ = max(counts.items(), key=lambda kv: (sum(c for w, c in counts.items() if abs(w - kv[0]) <= 1), kv[0]))
+    near = sum(c for w, c in counts.items() if abs(w - width) <= 1)
+    if width >= 8 and near >= 2 and near * 10 >= len(firsts) * 6:
+        return max(w for w in counts if abs(w - width) <= 1)
+    return None
+
+
+def _units(lines: list[tuple[str, bool]]) -> list[Unit]:
+    width = wrap_width(lines)
+    if width is None:
+        if not _indent_marked(lines):
+            return [Unit(text=t, indented=ind) for t, ind in lines]
+        # Paragraphs are marked by their indent: an unindented line of running text
+        # after a paragraph's lines is more of that paragraph (a wrap we could not measure).
+        units = []
+        prev_body = False
+        for text, indented in lines:
+            body = indented or (prev_body and _running_text(text))
+            if units and prev_body and not indented and _running_text(text):
+                units[-1].text = join_text(units[-1].text, text)
+            else:
+                units.append(Unit(text=text, indented=indented))
+            prev_body = body
+        return units
+    units: list[Unit] = []
+    prev_full = False
+    for text, indented in lines:
+        full = len(text) + (2 if indented else 0) >= width - 1
+        if units and prev_full and not indented and not _starts_block(units[-1].text, text, full):
+            units[-1].text = join_text(units[-1].text, text)
+        else:
+            units.append(Unit(text=text, indented=indented))
+        prev_full = full
+    return units
+
+
+def _indent_marked(lines: list[tuple[str, bool]]) -> bool:
+    """Do indents mark paragraph starts here (rather than a stray indent or two)?"""
+    indented = sum(1 for _, ind in lines if ind)
+    if not indented:
+        return False
+    # Unindented running text right after a finished sentence starts a paragraph of its own
+    # in a layout without indents; with indents, that happens only where a wrap fell at a
+    # sentence end.
+    loose = sum(
+        1
+        for (before, _), (line, ind) in zip(lines, lines[1:], strict=False)
+        if not ind and before.rstrip(_CLOSERS)[-1:] in tuple("。！？!?…") and _running_text(line)
+    )
+    return loose * 2 <= indented + 1
+
+
+def _running_text(line: str) -> bool:
+    """Neither a headline, a byline, a marker nor furniture: a line of a paragraph."""
+    if furniture.stands_alone(line) or line[0] in BULLETS or _MARKERISH.match(line):
+        return False
+    if credit_line(line) is not None:
+        return False
+    return bool(re.search(r"[,，。;；!！?？、]", line)) and len(line) > 0
+
+
+def _starts_block(before: str, line: str, full: bool) -> bool:
+    """An unindented line after a full one that still starts something of its own."""
+    if furniture.stands_alone(line) or line[0] in BULLETS or _MARKERISH.match(line):
+        return True
+    # A paragraph that ended exactly at the margin, then a headline: the headline is
+    # short and unpunctuated, where a paragraph's last line would end a sentence.
+    last = before.rstrip(_CLOSERS)
+    return bool(
+        not full
+        and last
+        and last[-1] in "。！？!?…"
+        and not line.rstrip(_CLOSERS)[-1:] in tuple("。！？!?…")
+        and len(line) <= 50
+        and not re.search(r"[,，。;；]", line)
+    )
+
+
+_CLOSERS = "”’」』)）】》\"' \u3000"
+_MARKERISH = re.compile(r"^[■□●◆▲★]|^[(（](?:下转|上接|接|转|紧接)")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def join_text(left: str, right: str) -> str:
+    """Rejoin two pieces of one paragraph; only Latin words need a space between."""
+    if left and right and _ASCII_WORD.match(left[-1]) and _ASCII_WORD.match(right[0]):
+        if left[-1].isalpha() and right[0].isalpha():
+            return left + " " + right
+    return left + right

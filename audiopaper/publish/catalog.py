@@ -1,0 +1,164 @@
+"""What OUT publishes: every edition folder read back through its manifest, checked and cleaned.
+
+The feed and the pages are rendered from these views only, never from raw manifests, so both
+see the same editions, the same text with control characters removed, and only files that
+really exist inside their edition folder (a manifest edited to say `../../etc/passwd` yields
+no link at all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiopaper.publish.layout import edition_dirs
+from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest
+from audiopaper.publish.sanitize import clean, inside, line
+from audiopaper.settings import Settings
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DEFAULT_PAPER = "audiopaper"
+
+
+@dataclass(frozen=True)
+class Credit:
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    index: int
+    title: str
+    kicker: str
+    subtitle: str
+    credits: tuple[Credit, ...]
+    audio: str  # relative to OUT, POSIX
+    bytes: int  # the file's size on disk: what an enclosure must state exactly
+    duration_ms: int
+    transcript: tuple[str, ...]
+    vtt: str | None  # relative to OUT
+
+
+@dataclass(frozen=True)
+class EditionView:
+    date: str  # the folder's name: the one thing about an edition a manifest cannot lie about
+    paper: str
+    audio: str  # relative to OUT
+    bytes: int
+    duration_ms: int
+    vtt: str | None
+    chapters: str | None
+    articles: tuple[ArticleView, ...]
+    built_at: dt.datetime | None
+    complete: bool
+
+    @property
+    def page(self) -> str:
+        return f"{self.date}/index.html"
+
+    @property
+    def day(self) -> dt.date:
+        return dt.date.fromisoformat(self.date)
+
+
+def paper_name(settings: Settings, editions: list[EditionView] | None = None) -> str:
+    """The paper's name: the setting, else what the newest edition says."""
+    return line(settings.paper) or (editions[0].paper if editions else "") or DEFAULT_PAPER
+
+
+def keep(settings: Settings) -> int | None:
+    """How many editions the feed and index hold; 0 or less means all of them."""
+    n = settings.feed.keep
+    return n if n > 0 else None
+
+
+def _built_at(text: str) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def edition_view(folder: Path, manifest: Manifest, date: str | None = None) -> EditionView | None:
+    """The view of one edition folder, or None when its programme audio is missing.
+
+    `date` overrides the folder name for a folder still being staged under another name.
+    """
+    date = date or folder.name
+    if not _DATE.match(date):
+        return None
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        return None
+    audio = inside(folder, manifest.edition_file) if isinstance(manifest.edition_file, str) else None
+    if audio is None:
+        return None
+
+    articles = []
+    for clip in manifest.clips:
+        try:
+            article = _article_view(folder, date, clip)
+        except (TypeError, ValueError, AttributeError):
+            article = None  # a hand-edited manifest with a malformed clip loses that clip only
+        if article is not None:
+            articles.append(article)
+    try:
+        duration_ms = max(int(manifest.edition_duration_ms), 0)
+    except (TypeError, ValueError):
+        duration_ms = 0
+    return EditionView(
+        date=date,
+        paper=line(manifest.paper) or DEFAULT_PAPER,
+        audio=f"{date}/{audio}",
+        bytes=(folder / audio).stat().st_size,
+        duration_ms=duration_ms,
+        vtt=_rel(folder, date, manifest.edition_vtt),
+        chapters=_rel(folder, date, manifest.chapters_file),
+        articles=tuple(articles),
+        built_at=_built_at(manifest.built_at),
+        complete=bool(manifest.complete),
+    )
+
+
+def _rel(folder: Path, date: str, path: object) -> str | None:
+    found = inside(folder, path) if isinstance(path, str) else None
+    return f"{date}/{found}" if found else None
+
+
+def _article_view(folder: Path, date: str, clip: ClipEntry) -> ArticleView | None:
+    clip_audio = inside(folder, clip.file) if isinstance(clip.file, str) else None
+    if clip_audio is None:
+        return None  # a listener can't play it, so neither page nor feed offers it
+    credits = tuple(
+        Credit(line(c.get("role")), line(c.get("name")))
+        for c in clip.credits
+        if isinstance(c, dict) and line(c.get("name"))
+    )
+    return ArticleView(
+        index=int(clip.index),
+        title=line(clip.title) or f"第{int(clip.index)}篇",
+        kicker=line(clip.kicker),
+        subtitle=line(clip.subtitle),
+        credits=credits,
+        audio=f"{date}/{clip_audio}",
+        bytes=(folder / clip_audio).stat().st_size,
+        duration_ms=max(int(clip.duration_ms), 0),
+        transcript=tuple(p for p in (clean(t).strip() for t in clip.transcript if isinstance(t, str)) if p),
+        vtt=_rel(folder, date, clip.vtt),
+    )
+
+
+def editions(out: Path) -> list[EditionView]:
+    """Every publishable edition in OUT, newest first."""
+    found = []
+    for folder in edition_dirs(out):
+        manifest = read_manifest(folder)
+        view = edition_view(folder, manifest) if manifest is not None else None
+        if view is not None:
+            found.append(view)
+    return found

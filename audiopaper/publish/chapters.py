@@ -1,0 +1,34 @@
+"""Chapters for the edition: Podcasting 2.0 JSON chapters (version 1.2) and the playlist."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+def chapters_json(chapters: Sequence[Chapter]) -> str:
+    body = {
+        "version": "1.2.0",
+        "chapters": [
+            {"startTime": round(c.start_ms / 1000, 3), "endTime": round(c.end_ms / 1000, 3), "title": c.title}
+            for c in chapters
+        ],
+    }
+    return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+
+
+def playlist_m3u8(entries: Sequence[tuple[str, int, str]]) -> str:
+    """Extended M3U for radio automation: (relative path, duration ms, title) in reading order."""
+    lines = ["#EXTM3U"]
+    for path, duration_ms, title in entries:
+        lines.append(f"#EXTINF:{round(duration_ms / 1000)},{' '.join(title.split())}")
+        lines.append(path)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,34 @@
+"""Transcripts beside the audio: WebVTT (and SRT, for radio tools that want it).
+
+Cues show what the paper printed, not the spoken substitutes the engine was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from audiopaper.audio import Cue
+
+
+def _stamp(ms: int, sep: str) -> str:
+    ms = max(ms, 0)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}{sep}{ms % 1000:03d}"
+
+
+def _clean(text: str) -> str:
+    # "-->" would end a cue's timing line; blank lines would end the cue.
+    return " ".join(text.replace("-->", "→").split())
+
+
+def to_vtt(cues: Sequence[Cue]) -> str:
+    lines = ["WEBVTT", ""]
+    for i, cue in enumerate(cues, start=1):
+        lines += [str(i), f"{_stamp(cue.start_ms, '.')} --> {_stamp(cue.end_ms, '.')}", _clean(cue.text), ""]
+    return "\n".join(lines)
+
+
+def to_srt(cues: Sequence[Cue]) -> str:
+    lines: list[str] = []
+    for i, cue in enumerate(cues, start=1):
+        lines += [str(i), f"{_stamp(cue.start_ms, ',')} --> {_stamp(cue.end_ms, ',')}", _clean(cue.text), ""]
+    return "\n".join(lines)

@@ -1,0 +1,146 @@
+"""The normalizer against hand-checked editions, and on bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audiopaper.edition import Edition, comparable, edition_from_json
+from audiopaper.errors import InputError
+from audiopaper.normalize import edition_from_markdown, edition_to_markdown, normalize
+
+HERE = Path(__file__).parent
+SAMPLE = HERE / "data" / "000_cbe0a290ce09cb7e.txt"
+PAGES = sorted((HERE / "pages").glob("*.txt"))
+
+
+def _gold(txt: Path) -> Edition:
+    return edition_from_json(txt.with_suffix(".gold.json").read_text(encoding="utf-8"))
+
+
+def _diff(got: Edition, gold: Edition) -> str:
+    a, b = comparable(got), comparable(gold)
+    lines = [f"{len(a)} articles, gold has {len(b)}"]
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        for key in y:
+            if x.get(key) != y.get(key):
+                lines.append(f"article {i} {key}: {x.get(key)!r:.200} != {y.get(key)!r:.200}")
+    return "\n".join(lines)
+
+
+def test_sample_matches_gold() -> None:
+    got = normalize(SAMPLE.read_text(encoding="utf-8"), source=SAMPLE.name)
+    gold = _gold(SAMPLE)
+    assert comparable(got) == comparable(gold), _diff(got, gold)
+    assert got.source == SAMPLE.name
+
+
+def test_sample_warns_where_text_may_be_lost() -> None:
+    got = normalize(SAMPLE.read_text(encoding="utf-8"))
+    where = {(w.article, w.paragraph) for w in got.warnings}
+    # 不仅要|师傅们: the column break lost words; an editor must look at it.
+    assert (5, 2) in where
+    assert all(w.article is not None and w.article < len(got.articles) for w in got.warnings)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+def test_pages_match_gold(page: Path) -> None:
+    got = normalize(page.read_text(encoding="utf-8"), source=page.name)
+    gold = _gold(page)
+    assert comparable(got) == comparable(gold), _diff(got, gold)
+    assert (got.paper, got.date) == (gold.paper, gold.date)
+    assert got.extra.get("pages") == gold.extra.get("pages")
+
+
+def test_enough_pages_of_our_own() -> None:
+    assert len(PAGES) >= 3
+    for page in PAGES:
+        assert page.with_suffix(".gold.json").exists()
+
+
+def test_crlf_bom_and_fullwidth_spaces_change_nothing() -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    variant = "\ufeff" + text.replace("\n", "\r\n").replace("本报讯 ", "本报讯\u3000")
+    assert comparable(normalize(variant)) == comparable(normalize(text))
+
+
+def test_dense_layout_of_the_sample() -> None:
+    """One paragraph per line without blank lines; pages apart by a form feed."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    head, _, tail = text.strip("\n").partition("\n\n\n\n")
+    dense = "\n".join(x for x in head.split("\n") if x) + "\n\f\n" + "\n".join(x for x in tail.split("\n") if x)
+    got = normalize(dense)
+    gold = _gold(SAMPLE)
+    assert comparable(got) == comparable(gold), _diff(got, gold)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n\n\n",
+        "\ufeff",
+        "全面深化除险保安\n\n以实际行动迎接胜利召开\n",
+        "临溪日报 2023年5月18日 星期四 第2版:综合 责任编辑:沈建明\n校对:王五 美编:赵六\n",
+        "\f\f\f",
+        "■记者 王磊\n",
+        "(下转第2版)\n",
+    ],
+)
+def test_bad_input_gives_empty_edition_with_warning(text: str) -> None:
+    got = normalize(text)
+    assert got.articles == ()
+    assert got.warnings
+
+
+def test_furniture_only_still_names_paper_and_date() -> None:
+    got = normalize("临溪日报 2023年5月18日 星期四 第2版:综合 责任编辑:沈建明\n")
+    assert (got.paper, got.date) == ("临溪日报", "2023-05-18")
+
+
+def test_non_text_is_an_input_error() -> None:
+    with pytest.raises(InputError):
+        normalize(b"bytes")  # type: ignore[arg-type]
+
+
+def test_explicit_jump_markers_are_stitched_and_removed() -> None:
+    text = (
+        "甲县举行春季植树活动\n\n■记者 张明\n\n本报讯 3月12日,甲县在城北山区举行义务植树活动,"
+        "共栽种各类苗木\n\n(下转第2版)\n\n\n\n乙县新建公园开放\n\n本报讯 昨天,乙县新建的滨河公园正式开放。"
+        "\n\n甲县举行春季植树活动\n\n(上接第1版)\n\n3000余株。活动现场,干部群众挥锹铲土、扶苗培土,干劲十足。\n"
+    )
+    got = normalize(text)
+    assert [a.title for a in got.articles] == ["甲县举行春季植树活动", "乙县新建公园开放"]
+    first = got.articles[0]
+    assert first.paragraphs == ("3月12日,甲县在城北山区举行义务植树活动,共栽种各类苗木3000余株。活动现场,干部群众挥锹铲土、扶苗培土,干劲十足。",)
+    assert not any("转" in p or "接第" in p for a in got.articles for p in a.paragraphs)
+
+
+def test_markdown_round_trip() -> None:
+    for path in [SAMPLE, *PAGES]:
+        edition = normalize(path.read_text(encoding="utf-8"), source=path.name)
+        md = edition_to_markdown(edition)
+        back = edition_from_markdown(md)
+        assert back == edition
+        assert back.extra == edition.extra
+        assert md.count("\n# ") == len(edition.articles)
+
+
+def test_markdown_escapes_paragraphs_that_look_like_syntax() -> None:
+    edition = normalize("标题一\n\n本报讯 正文。\n")
+    tricky = edition.articles[0].__class__(title="标题", paragraphs=("# 不是标题。", "- 不是元数据", "\\反斜杠"))
+    e = Edition(articles=(tricky,))
+    assert edition_from_markdown(edition_to_markdown(e)).articles == e.articles
+
+
+def test_jieba_stays_quiet_on_stderr() -> None:
+    code = (
+        "from audiopaper.normalize import normalize;"
+        "normalize(open(%r, encoding='utf-8').read())" % str(SAMPLE)
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=HERE.parent)
+    assert proc.stderr == ""
