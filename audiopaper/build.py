@@ -12,7 +12,6 @@ import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 from audiopaper.audio import (
@@ -31,29 +30,25 @@ from audiopaper.audio import (
 )
 from audiopaper.audio.chime import chime_pcm
 from audiopaper.audio.loudness import PROFILES, Profile
-from audiopaper.edition import Article, Edition, EditionWarning
+from audiopaper.edition import Article, Edition
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text, replace_dir
-from audiopaper.ingest import read_input
-from audiopaper.normalize import normalize
+from audiopaper.ingest import read_edition
 from audiopaper.publish.chapters import Chapter, chapters_json, playlist_m3u8
-from audiopaper.publish.feed import write_feed
 from audiopaper.publish.layout import CHAPTERS, CLIPS, EDITION_AUDIO, EDITION_VTT, PLAYLIST, clip_name
 from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest, write_manifest
-from audiopaper.publish.page import write_edition_page, write_pages
+from audiopaper.publish.page import write_edition_page
+from audiopaper.publish.site import rebuild as rebuild_site
 from audiopaper.publish.tags import Tags, write_tags
 from audiopaper.publish.transcript import to_srt, to_vtt
 from audiopaper.script import PAUSE_PARAGRAPH, PAUSE_TITLE, ArticleScript, Script, Segment, build_script
 from audiopaper.script.segments import split_sentences
 from audiopaper.settings import Settings
 from audiopaper.tts import Engine, Speech, SpeechRequest, Voice, engine_class
+from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
 SAMPLE_PAPER = "平湖日报"
 SAMPLE_DATE = "2022-10-12"  # the issue date of the bundled page
-
-
-def sample_path() -> Path:
-    return Path(str(resources.files("audiopaper") / "data" / "sample.txt"))
 
 
 def sample_settings(settings: Settings) -> Settings:
@@ -65,30 +60,16 @@ def sample_settings(settings: Settings) -> Settings:
 
 
 def load_edition(inputs: Sequence[Path], settings: Settings) -> Edition:
-    """Read and normalize every input into one edition, in the order given."""
-    if not inputs:
-        raise InputError("no input: name one or more page files or editions, or use --sample")
-    editions = []
-    for path in inputs:
-        item = read_input(path)
-        editions.append(item if isinstance(item, Edition) else normalize(item.text, source=item.source))
-    articles = tuple(a for e in editions for a in e.articles)
-    warnings: list[EditionWarning] = []
-    offset = 0
-    for e in editions:
-        warnings += [replace(w, article=None if w.article is None else w.article + offset) for w in e.warnings]
-        offset += len(e.articles)
-    merged = Edition(
-        articles=articles,
-        paper=settings.paper or next((e.paper for e in editions if e.paper), None),
-        date=settings.date or next((e.date for e in editions if e.date), None) or dt.date.today().isoformat(),
-        warnings=tuple(warnings),
-        source=", ".join(p.name for p in inputs),
+    """The edition to build: the inputs' own, with the settings' paper and date winning."""
+    edition = read_edition(inputs)
+    edition = replace(
+        edition,
+        paper=settings.paper or edition.paper,
+        date=settings.date or edition.date or dt.date.today().isoformat(),
     )
-    if not merged.spoken_articles:
-        names = ", ".join(str(p) for p in inputs)
-        raise InputError(f"no articles to read in {names}")
-    return merged
+    if not edition.spoken_articles:
+        raise InputError(f"no articles to read in {', '.join(str(p) for p in inputs)}")
+    return edition
 
 
 # -- engine --------------------------------------------------------------------------------
@@ -105,7 +86,24 @@ def _unreachable(engine: Engine) -> str | None:
     return answer if isinstance(answer, str) else "no answer"
 
 
-def choose_engine(name: str) -> tuple[Engine, str | None]:
+def _make(cls: type[Engine], settings: Settings) -> Engine:
+    if cls.NAME == "edge":
+        t = settings.tts
+        return cls(  # type: ignore[call-arg]
+            concurrency=t.concurrency, tries=t.tries, timeout=float(t.timeout), backoff=t.retry_delay_ms / 1000
+        )
+    return cls()
+
+
+def _cached(engine: Engine, settings: Settings) -> Engine:
+    t = settings.tts
+    if not t.cache:
+        return engine
+    folder = Path(t.cache_dir).expanduser() if t.cache_dir else default_cache_dir()
+    return CachedEngine(engine, SpeechCache(folder, t.cache_max_mb * 1024 * 1024))
+
+
+def choose_engine(name: str, settings: Settings) -> tuple[Engine, str | None]:
     """The engine to render with, and a note when `auto` had to fall back.
 
     `auto` decides once, for the whole edition: a listener should not hear the voice change
@@ -115,7 +113,7 @@ def choose_engine(name: str) -> tuple[Engine, str | None]:
         edge_cls = engine_class("edge")
         problem = edge_cls.availability()
         if problem is None:
-            edge = edge_cls()
+            edge = _make(edge_cls, settings)
             problem = _unreachable(edge)
             if problem is None:
                 return edge, None
@@ -125,7 +123,7 @@ def choose_engine(name: str) -> tuple[Engine, str | None]:
     problem = cls.availability()
     if problem:
         raise EngineUnavailable(f"engine {name}: {problem}")
-    engine = cls()
+    engine = _make(cls, settings)
     problem = _unreachable(engine)
     if problem:
         raise EngineUnavailable(
@@ -172,12 +170,12 @@ class Report:
 def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
     edition = load_edition(inputs, settings)
     paper = edition.paper or "本报"
-    engine, note = choose_engine(settings.engine)
+    engine, note = choose_engine(settings.engine, settings)
     return Plan(
         edition=edition,
         script=build_script(edition, paper, settings.wording),
         settings=settings,
-        engine=engine,
+        engine=_cached(engine, settings),
         notes=(note,) if note else (),
     )
 
@@ -295,6 +293,24 @@ def _comment(article: Article) -> str:
     return f"{page}{article.kicker or ''}{article.title}".strip()
 
 
+def recover(out: Path) -> None:
+    """Undo what a killed build left in OUT: put back an edition that was swapped out but not
+    yet replaced, and remove staging folders and temporary files. (One build per OUT at a
+    time: a second build running in the same OUT would lose its staging folder.)"""
+    if not out.is_dir():
+        return
+    for old in out.glob(".*.old-*"):
+        final = out / old.name[1:].rsplit(".old-", 1)[0]
+        if old.is_dir() and not final.exists():
+            os.replace(old, final)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for staging in out.glob(".staging-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+    for tmp in [*out.glob(".*.tmp"), *out.glob("*/.*.tmp"), *out.glob("*/*/.*.tmp")]:
+        tmp.unlink(missing_ok=True)
+
+
 def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_partial: bool = False) -> Report:
     """Render every article to a clip and the whole edition, then publish atomically."""
     settings = plan.settings
@@ -302,9 +318,8 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
     audio = settings.audio
     rate = audio.sample_rate
     final = out / plan.date
+    recover(out)
     staging = out / f".staging-{plan.date}-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
     (staging / CLIPS).mkdir(parents=True)
     renderer = _Renderer(plan, progress)
     failed: list[ItemFailed] = []
@@ -396,11 +411,12 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
         publish = not failed or allow_partial or existing is None or not existing.complete
         if publish:
             replace_dir(staging, final)
-            write_feed(out, settings)
-            write_pages(out, settings)
+            rebuild_site(out, settings)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(plan.engine, CachedEngine):
+            plan.engine.cache.evict()
     return Report(
         folder=final,
         articles=len(clips),

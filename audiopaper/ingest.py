@@ -7,12 +7,13 @@ is detected, and a file that is not text at all is rejected rather than read as 
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from audiopaper.edition import Edition, edition_from_json
+from audiopaper.edition import Edition, EditionWarning, edition_from_json
 from audiopaper.errors import InputError
 
 _BOMS = (
@@ -71,7 +72,8 @@ def _looks_binary(text: str) -> bool:
 
 
 def read_input(path: Path) -> RawPage | Edition:
-    """A `.json` file is an edition; anything else is raw page text."""
+    """A `.json` file is an edition, a `.md` file an edition as an editor corrected it in
+    Markdown; anything else is raw page text."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -83,6 +85,42 @@ def read_input(path: Path) -> RawPage | Edition:
     text, encoding = decode_text(data, str(path))
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
-    if path.suffix.lower() == ".json":
+    suffix = path.suffix.lower()
+    if suffix == ".json":
         return edition_from_json(text, source=str(path))
+    if suffix in (".md", ".markdown"):
+        from audiopaper.normalize import edition_from_markdown
+
+        try:
+            return edition_from_markdown(text)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from None
     return RawPage(text=text, source=path.name, encoding=encoding)
+
+
+def read_edition(inputs: Sequence[Path]) -> Edition:
+    """Read every input, normalizing raw pages, into one edition in the order given."""
+    from audiopaper.normalize import normalize
+
+    if not inputs:
+        raise InputError("no input: name one or more page files or editions")
+    editions = []
+    for path in inputs:
+        item = read_input(path)
+        editions.append(item if isinstance(item, Edition) else normalize(item.text, source=item.source))
+    warnings: list[EditionWarning] = []
+    offset = 0
+    for e in editions:
+        warnings += [replace(w, article=None if w.article is None else w.article + offset) for w in e.warnings]
+        offset += len(e.articles)
+    pages: dict[str, str] = {}
+    for e in reversed(editions):
+        pages.update(e.extra.get("pages") or {})
+    return Edition(
+        articles=tuple(a for e in editions for a in e.articles),
+        paper=next((e.paper for e in editions if e.paper), None),
+        date=next((e.date for e in editions if e.date), None),
+        warnings=tuple(warnings),
+        source=", ".join(p.name for p in inputs),
+        extra={"pages": pages} if pages else {},
+    )

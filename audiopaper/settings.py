@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from audiopaper.errors import InputError
+from audiopaper.resources import voices_dir
 from audiopaper.tts import Voice
 
 ENGINES = ("auto", "edge", "espeak")
@@ -24,9 +25,16 @@ class FeedSettings:
     description: str | None = None
     author: str | None = None  # default: the paper
     email: str = "audio@example.invalid"
-    image: str | None = None
-    category: str = "News"
-    keep: int = 30  # editions kept in the feed
+    owner_name: str | None = None  # default: the author, else the paper
+    image: str | None = None  # local PNG/JPEG, 1400-3000 px; default: a cover drawn from the name
+    category: str = "News/Daily News"  # Apple's category, "Cat/Sub"
+    explicit: bool = False
+    locked: bool = False  # podcast:locked: other hosts may not import the feed
+    guid: str | None = None  # podcast:guid; default: derived from the feed's URL
+    per_article_feed: bool = True  # also OUT/articles.xml, one item per article
+    publish_time: str = "06:00"  # time of day in each pubDate, Beijing time
+    itunes_type: str = "episodic"
+    keep: int = 30  # editions kept in the feed and on the page
 
 
 @dataclass(frozen=True)
@@ -51,16 +59,28 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class TtsSettings:
+    concurrency: int = 3  # requests in flight to the online service: it throttles floods
+    tries: int = 4  # per request, with exponential backoff and jitter between them
+    timeout: int = 30  # seconds of silence from the service before a try is abandoned
+    retry_delay_ms: int = 1000  # the first retry's delay; it doubles, capped at 20 s
+    cache: bool = True
+    cache_dir: str | None = None  # default: $XDG_CACHE_HOME/audiopaper/speech
+    cache_max_mb: int = 2048
+
+
+def _presets(engine: str) -> dict[str, Voice]:
+    """The roles' voices for one engine, from voices/presets.toml."""
+    data = tomllib.loads((voices_dir() / "presets.toml").read_text(encoding="utf-8"))
+    return {role: _build(Voice, spec, f"presets.{engine}.{role}") for role, spec in data.get(engine, {}).items()}
+
+
+@dataclass(frozen=True)
 class VoiceSettings:
     """Per-engine, per-role voices. Roles: anchor (opening, titles), reporter (bodies)."""
 
-    espeak: dict[str, Voice] = field(default_factory=lambda: {"anchor": Voice("cmn"), "reporter": Voice("cmn", rate=5)})
-    edge: dict[str, Voice] = field(
-        default_factory=lambda: {
-            "anchor": Voice("zh-CN-XiaoxiaoNeural"),
-            "reporter": Voice("zh-CN-YunyangNeural"),
-        }
-    )
+    espeak: dict[str, Voice] = field(default_factory=lambda: _presets("espeak"))
+    edge: dict[str, Voice] = field(default_factory=lambda: _presets("edge"))
 
     def for_engine(self, engine: str) -> dict[str, Voice]:
         return getattr(self, engine)
@@ -76,6 +96,7 @@ class Settings:
     quiet: bool = False
     feed: FeedSettings = field(default_factory=FeedSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
     voices: VoiceSettings = field(default_factory=VoiceSettings)
     wording: dict[str, str] = field(default_factory=dict)  # overrides script/wording.toml
 

@@ -34,3 +34,11 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object
         catch_exceptions=False,
     )
     return out, result
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_speech_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or fill the user's speech cache."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))

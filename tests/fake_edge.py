@@ -407,9 +407,7 @@ class FakeEdgeService:
         entry.completed = True
         return False
 
-    async def _cut(
-        self, request: web.Request, ws: web.WebSocketResponse, fault: Fault | None
-    ) -> bool:
+    async def _cut(self, request: web.Request, ws: web.WebSocketResponse, fault: Fault | None) -> bool:
         if fault and fault.kind == "close":
             await ws.close()
         else:

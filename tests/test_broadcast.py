@@ -171,9 +171,7 @@ def test_intro_music_chime_and_profiles_from_config(tmp_path: Path):
     intro = tmp_path / "intro.wav"
     _tone(intro, 4.0)
     config = tmp_path / "audiopaper.toml"
-    config.write_text(
-        f'[audio]\nchime = true\nintro_music = "{intro.as_posix()}"\nclip_profile = "podcast"\n', "utf-8"
-    )
+    config.write_text(f'[audio]\nchime = true\nintro_music = "{intro.as_posix()}"\nclip_profile = "podcast"\n', "utf-8")
     out = tmp_path / "out"
     args = ["build", str(SHORT), "--engine", "espeak", "--out", str(out), "--config", str(config), "--quiet"]
     result = CliRunner().invoke(cli, args)

@@ -116,9 +116,7 @@ def test_every_fourth_request_failing_still_completes_a_batch(fake: FakeEdgeServ
         ("503", 1, 2),
     ],
 )
-def test_transient_faults_are_retried(
-    fake: FakeEdgeService, kind: str, times: int, connections: int
-) -> None:
+def test_transient_faults_are_retried(fake: FakeEdgeService, kind: str, times: int, connections: int) -> None:
     fake.add_fault(kind, times=times)
     speech = engine().synthesize(SpeechRequest(TEXT, VOICE))
 
@@ -241,9 +239,7 @@ def test_voices_refresh_from_the_service(fake: FakeEdgeService) -> None:
 def test_voices_refresh_falls_back_when_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
     import edge_tts.voices
 
-    monkeypatch.setattr(
-        edge_tts.voices, "VOICE_LIST", f"http://127.0.0.1:{closed_port()}/voices/list?x=1"
-    )
+    monkeypatch.setattr(edge_tts.voices, "VOICE_LIST", f"http://127.0.0.1:{closed_port()}/voices/list?x=1")
     voices = EdgeEngine.list_voices("zh-CN", refresh=True, timeout=2.0)
     assert "zh-CN-XiaoxiaoNeural" in {v.name for v in voices}
     assert "zh-CN-FakeTestNeural" not in EdgeEngine.voice_names()

@@ -305,3 +305,24 @@ def test_default_cover_with_a_cjk_font_when_installed(tmp_path: Path) -> None:
     data = cover.render_cover("平湖日报", font)
     _check_cover(data)
     assert data != cover.render_cover("平湖日报", None)
+
+
+def test_without_pillow_the_feed_still_goes_out(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audiopaper.publish import feed as feed_module
+
+    def no_pillow(*args: object, **kwargs: object) -> Path:
+        raise ImportError("No module named 'PIL'")
+
+    monkeypatch.setattr(feed_module, "write_cover", no_pillow)
+    root = parse(write_feed(out, SETTINGS))
+    assert not root.xpath("//itunes:image | /rss/channel/image", namespaces=NS)
+    assert len(root.xpath("//item")) == 3
+
+
+def test_rebuild_writes_feeds_and_pages(tmp_path: Path) -> None:
+    from audiopaper.publish.site import rebuild
+
+    out = make_out(tmp_path / "out", DATES[:2])
+    assert rebuild(out, SETTINGS) == out / "feed.xml"
+    for name in ("feed.xml", ARTICLES_FEED, "cover.png", "index.html", f"{DATES[0]}/index.html"):
+        assert (out / name).is_file(), name

@@ -108,14 +108,18 @@ def test_non_text_is_an_input_error() -> None:
 
 def test_explicit_jump_markers_are_stitched_and_removed() -> None:
     text = (
-        "甲县举行春季植树活动\n\n■记者 张明\n\n本报讯 3月12日,甲县在城北山区举行义务植树活动,"
-        "共栽种各类苗木\n\n(下转第2版)\n\n\n\n乙县新建公园开放\n\n本报讯 昨天,乙县新建的滨河公园正式开放。"
-        "\n\n甲县举行春季植树活动\n\n(上接第1版)\n\n3000余株。活动现场,干部群众挥锹铲土、扶苗培土,干劲十足。\n"
+        "甲县举行春季植树活动\n\n■记者 张明\n\n"
+        "本报讯 3月12日,甲县在城北山区举行义务植树活动,共栽种各类苗木\n\n"
+        "(下转第2版)\n\n\n\n乙县新建公园开放\n\n本报讯 昨天,乙县新建的滨河公园正式开放。\n\n"
+        "甲县举行春季植树活动\n\n(上接第1版)\n\n"
+        "3000余株。活动现场,干部群众挥锹铲土、扶苗培土,干劲十足。\n"
     )
     got = normalize(text)
     assert [a.title for a in got.articles] == ["甲县举行春季植树活动", "乙县新建公园开放"]
     first = got.articles[0]
-    assert first.paragraphs == ("3月12日,甲县在城北山区举行义务植树活动,共栽种各类苗木3000余株。活动现场,干部群众挥锹铲土、扶苗培土,干劲十足。",)
+    assert first.paragraphs == (
+        "3月12日,甲县在城北山区举行义务植树活动,共栽种各类苗木3000余株。活动现场,干部群众挥锹铲土、扶苗培土,干劲十足。",
+    )
     assert not any("转" in p or "接第" in p for a in got.articles for p in a.paragraphs)
 
 
@@ -137,10 +141,6 @@ def test_markdown_escapes_paragraphs_that_look_like_syntax() -> None:
 
 
 def test_jieba_stays_quiet_on_stderr() -> None:
-    code = (
-        "from audiopaper.normalize import normalize;"
-        "normalize(open(%r, encoding='utf-8').read())" % str(SAMPLE)
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=HERE.parent)
+    code = f"from audiopaper.normalize import normalize;normalize(open({str(SAMPLE)!r}, encoding='utf-8').read())"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=HERE.parent)
     assert proc.stderr == ""

@@ -206,3 +206,37 @@ def test_start_and_stop_free_the_port(tmp_path: Path) -> None:
     srv.stop()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_serve_blocks_until_stopped_and_reports_its_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from audiopaper.publish import serve as serve_module
+
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")
+    urls: list[str] = []
+    servers: list[object] = []
+    real_make = serve_module.make_server
+
+    def capture(*args: object, **kwargs: object) -> object:
+        server = real_make(*args, **kwargs)  # type: ignore[arg-type]
+        servers.append(server)
+        return server
+
+    ready = threading.Event()
+    thread = threading.Thread(
+        target=serve_module.serve,
+        args=(tmp_path, 0),
+        kwargs={"verbose": False, "on_ready": lambda url: (urls.append(url), ready.set())},
+        daemon=True,
+    )
+    monkeypatch.setattr(serve_module, "make_server", capture)
+    thread.start()
+    assert ready.wait(10)
+    import urllib.request
+
+    with urllib.request.urlopen(urls[0], timeout=10) as resp:
+        assert resp.status == 200 and b"<title>x</title>" in resp.read()
+    servers[0].shutdown()  # type: ignore[attr-defined]
+    thread.join(10)
+    assert not thread.is_alive()

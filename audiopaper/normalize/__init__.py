@@ -1,8 +1,8 @@
 """The normalizer: raw e-paper text in, a clean edition out.
 
-    normalize(text, source=...) -> Edition
-    edition_to_markdown(edition) -> str   (for an editor to read and correct)
-    edition_from_markdown(text) -> Edition
+normalize(text, source=...) -> Edition
+edition_to_markdown(edition) -> str   (for an editor to read and correct)
+edition_from_markdown(text) -> Edition
 """
 
 from __future__ import annotations

@@ -23,9 +23,7 @@ def terminated(text: str) -> bool:
     if t[-1] in _TERMINAL:
         return True
     # A quote or bracket that closes after a full sentence: ……。” or ……(记者 王磊)
-    return t != text.rstrip(" \u3000") and text.rstrip(" \u3000")[-1] in ")）" and len(t) > 0 and (
-        t[-1] in _TERMINAL
-    )
+    return t != text.rstrip(" \u3000") and text.rstrip(" \u3000")[-1] in ")）" and len(t) > 0 and (t[-1] in _TERMINAL)
 
 
 @dataclass
@@ -80,7 +78,7 @@ class Draft:
 
 def _classify(units: list[layout.Unit]) -> list[str]:
     kinds_: list[str] = []
-    for i, u in enumerate(units):
+    for u in units:
         t = u.text
         if jumps.standalone(t):
             kinds_.append("jump")
@@ -102,13 +100,13 @@ def _classify(units: list[layout.Unit]) -> list[str]:
             kinds_[i] = "head"
         elif prev_body and words.crosses_word(units[i - 1].text, t):
             kinds_[i] = "body"
-        elif hl.has_comma(t) and nxt not in ("credit", "head?", "head", "jump") and not (
-            nxt == "body" and cr.split_dateline(units[i + 1].text)[0]
+        elif (
+            hl.has_comma(t)
+            and nxt not in ("credit", "head?", "head", "jump")
+            and not (nxt == "body" and cr.split_dateline(units[i + 1].text)[0])
         ):
             kinds_[i] = "body"
-        elif nxt == "body" and i > 0 and kinds_[i - 1] == "body" and words.crosses_word(
-            t, units[i + 1].text
-        ):
+        elif nxt == "body" and i > 0 and kinds_[i - 1] == "body" and words.crosses_word(t, units[i + 1].text):
             kinds_[i] = "body"
         else:
             kinds_[i] = "head"
@@ -130,13 +128,7 @@ def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
     for n, (u, kind) in enumerate(zip(units, classes, strict=True)):
         text = u.text
         nxt = units[n + 1].text if n + 1 < len(units) else None
-        if (
-            kind == "head"
-            and cur is not None
-            and cur.paras
-            and _in_notice(cur)
-            and kinds.is_signature(text, nxt)
-        ):
+        if kind == "head" and cur is not None and cur.paras and _in_notice(cur) and kinds.is_signature(text, nxt):
             # A notice's closing lines (issuer, date) look like headlines but end the notice.
             cur.paras.append(Para(text))
             continue
@@ -211,9 +203,7 @@ def _apply_marker(marker: jumps.Marker, cur: Seg | None, new, pos: int) -> None:
 
 def _join(para: Para, text: str, warn: bool = True) -> None:
     if warn and words.gap_suspected(para.text, text):
-        para.notes.append(
-            f"joined across a break that may have lost text: …{para.text[-8:]}|{text[:8]}…"
-        )
+        para.notes.append(f"joined across a break that may have lost text: …{para.text[-8:]}|{text[:8]}…")
     para.text = layout.join_text(para.text, text)
 
 
@@ -253,9 +243,11 @@ def resolve_continuations(segs: list[Seg]) -> None:
                         best = (total, h, j)
             if best is None:
                 continue
-            _, h, j = best
+            total, h, j = best
             piece = h.paras[j:]
             del h.paras[j:]
+            if jumps.continuation_score(left, piece[0].text) < 1.0:
+                d.paras[-1].notes.append(f"moved text here on its subject alone: …{left[-8:]}|{piece[0].text[:8]}…")
             _join(d.paras[-1], piece[0].text)
             d.paras[-1].notes.extend(piece[0].notes)
             d.paras.extend(piece[1:])
@@ -282,39 +274,36 @@ def assign_decks(segs: list[Seg]) -> list[Draft]:
             drafts.append(_draft(r.heads, r.position, r))
         else:
             free.append((r, r.heads, r.position))
-    best_score = float("-inf")
+    # Run by run (not every combination of runs: that explodes on a busy page), the split
+    # of its lines into decks that best fits its own body and the starts still without one.
     best_plan: list[tuple[list[str], int, Seg | None]] = []
-    options = [list(hl.partitions(r.heads)) for r in flexible]
-    combos = itertools.product(*options) if options else iter([()])
-    for n, combo in enumerate(combos):
-        if n > 4000:
-            break
-        plan: list[tuple[list[str], int, Seg | None]] = []
-        score = 0.0
-        decks: list[tuple[list[str], int, Seg]] = []  # lines, position, run
-        for r, part in zip(flexible, combo, strict=True):
-            for d in part:
-                decks.append(([r.heads[i] for i in d], r.position + d[0], r))
-        # Each run's own body goes to one of its own decks, preferring the last.
-        taken: set[int] = set()
-        for r in flexible:
-            if not (r.paras or r.started):
-                continue
-            mine = [i for i, (_, _, run) in enumerate(decks) if run is r]
-            pick = max(
-                mine,
-                key=lambda i: hl.deck_score(decks[i][0], r.opening()) + (0.05 if i == mine[-1] else 0),
-            )
-            taken.add(pick)
-            score += hl.deck_score(decks[pick][0], r.opening())
-            plan.append((decks[pick][0], decks[pick][1], r))
-        open_decks = [(lines, pos) for i, (lines, pos, _) in enumerate(decks) if i not in taken]
-        open_decks += [(lines, pos) for _, lines, pos in free]
-        matched, s, unmatched = _match(open_decks, orphans)
-        score += s - 0.6 * (len(open_decks) - len(matched)) - 0.6 * unmatched - 0.05 * len(decks)
-        plan.extend(matched)
-        if score > best_score:
-            best_score, best_plan = score, plan
+    waiting = list(orphans)
+    for r in flexible:
+        best_score = float("-inf")
+        best_choice: list[tuple[list[str], int, Seg | None]] = []
+        for part in hl.partitions(r.heads):
+            decks = [([r.heads[i] for i in d], r.position + d[0]) for d in part]
+            plan: list[tuple[list[str], int, Seg | None]] = []
+            score = -0.05 * len(decks)
+            rest = list(range(len(decks)))
+            if r.paras or r.started:
+                pick = max(
+                    rest,
+                    key=lambda i: hl.deck_score(decks[i][0], r.opening()) + (0.05 if i == rest[-1] else 0),
+                )
+                score += hl.deck_score(decks[pick][0], r.opening())
+                plan.append((decks[pick][0], decks[pick][1], r))
+                rest.remove(pick)
+            matched, s_, _ = _match([decks[i] for i in rest], waiting)
+            score += s_ - 0.6 * (len(rest) - len(matched))
+            plan.extend(matched)
+            if score > best_score:
+                best_score, best_choice = score, plan
+        best_plan.extend(best_choice)
+        taken = {id(body) for _, _, body in best_choice}
+        waiting = [o for o in waiting if id(o) not in taken]
+    matched, _, _ = _match([(lines, pos) for _, lines, pos in free], waiting)
+    best_plan.extend(matched)
     used: set[int] = set()
     for lines, pos, body in best_plan:
         if body is None:
@@ -349,7 +338,8 @@ def _match(decks: list[tuple[list[str], int]], orphans: list[Seg]) -> tuple[list
                     best = (s, list(zip(ds, os_, strict=True)))
     else:
         pairs = sorted(
-            ((scores[d][o], d, o) for d in range(len(decks)) for o in range(len(orphans))), reverse=True
+            ((scores[d][o], d, o) for d in range(len(decks)) for o in range(len(orphans))),
+            reverse=True,
         )
         ud: set[int] = set()
         uo: set[int] = set()

@@ -22,6 +22,7 @@ _COMMA = re.compile(r"[,，]")
 _BAD_END = "。,，、;；:：…"
 _SPACES = re.compile(r"[\s\u3000]+")
 MAX_LEN = 50
+_WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
 def is_subtitle(line: str) -> bool:
@@ -39,7 +40,7 @@ def tidy(line: str) -> str:
 def looks_like_headline(text: str) -> bool:
     """Form alone: short, no sentence punctuation, not a bullet item."""
     t = text.strip(" \u3000")
-    if not t:
+    if not _WORDISH.search(t):
         return False
     if is_subtitle(t):
         return len(t) <= MAX_LEN + 10 and not _HARD_STOP.search(t[:-1])
@@ -74,6 +75,8 @@ class Deck:
         subs = [s for s in subs if s]
         if not main:
             main, subs = subs[:1], subs[1:]
+        if not main:
+            return None, "(无标题)", None
         if len(main) == 1:
             kicker, title = None, main[0]
         else:

@@ -1,4 +1,4 @@
-"""Article kinds: news, photo (a picture and its caption), brief (简讯), notice (声明, 公告, ads)."""
+"""Article kinds: news, photo (a picture and its caption), brief (简讯), notice (声明, 广告)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ _NOTICE_TITLE = re.compile(
     r"拍卖|挂失|告知书|更正|寻人|寻物|分类信息)[\s\u3000]*$"
 )
 _NOTICE_BODY = re.compile(r"遗失.{0,40}(声明作废|作废)|特此(声明|公告|通知)")
-_BULLET = re.compile(rf"^[{BULLETS}]\s*|^[\s\u3000]*(?:[0-9]{{1,2}}[.、．]|[①-⑳]|[(（][0-9一二三四五六七八九十]{{1,2}}[)）])\s*")
+_BULLET = re.compile(
+    rf"^[{BULLETS}]\s*|^[\s\u3000]*(?:[0-9]{{1,2}}[.、．]|[①-⑳]|[(（][0-9一二三四五六七八九十]{{1,2}}[)）])\s*"
+)
 
 
 def starts_with_bullet(text: str) -> bool:
@@ -30,8 +32,7 @@ def is_brief_title(title: str) -> bool:
     return bool(_BRIEF_TITLE.search(title))
 
 
-def kind_of(title: str, paragraphs: list[str], credits: list[Credit], dateline: str | None,
-            bulleted: int) -> str:
+def kind_of(title: str, paragraphs: list[str], credits: list[Credit], dateline: str | None, bulleted: int) -> str:
     if _NOTICE_TITLE.search(title) or (paragraphs and all(_NOTICE_BODY.search(p) for p in paragraphs)):
         return "notice"
     if is_brief_title(title) or (bulleted >= 2 and bulleted * 2 >= len(paragraphs)):

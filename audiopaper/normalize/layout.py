@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from audiopaper.normalize import furniture
 from audiopaper.normalize.credits import BULLETS, credit_line
@@ -136,15 +137,14 @@ def wrap_width(lines: list[tuple[str, bool]]) -> int | None:
     unindented continuation follows it, so those lines share one length. A paragraph per
     line has no such regularity: lines before a headline or byline end anywhere.
     """
-    firsts = [
-        len(t) + (2 if ind else 0)
-        for (t, ind), (_, nxt_ind) in zip(lines, lines[1:], strict=False)
-        if ind and not nxt_ind
-    ]
+    firsts = [len(t) + (2 if ind else 0) for (t, ind), (_, nxt_ind) in pairwise(lines) if ind and not nxt_ind]
     if len(firsts) < 2:
         return None
     counts = Counter(firsts)
-    width, _ = max(counts.items(), key=lambda kv: (sum(c for w, c in counts.items() if abs(w - kv[0]) <= 1), kv[0]))
+    width, _ = max(
+        counts.items(),
+        key=lambda kv: (sum(c for w, c in counts.items() if abs(w - kv[0]) <= 1), kv[0]),
+    )
     near = sum(c for w, c in counts.items() if abs(w - width) <= 1)
     if width >= 8 and near >= 2 and near * 10 >= len(firsts) * 6:
         return max(w for w in counts if abs(w - width) <= 1)
@@ -190,7 +190,7 @@ def _indent_marked(lines: list[tuple[str, bool]]) -> bool:
     # sentence end.
     loose = sum(
         1
-        for (before, _), (line, ind) in zip(lines, lines[1:], strict=False)
+        for (before, _), (line, ind) in pairwise(lines)
         if not ind and before.rstrip(_CLOSERS)[-1:] in tuple("。！？!?…") and _running_text(line)
     )
     return loose * 2 <= indented + 1
@@ -216,7 +216,7 @@ def _starts_block(before: str, line: str, full: bool) -> bool:
         not full
         and last
         and last[-1] in "。！？!?…"
-        and not line.rstrip(_CLOSERS)[-1:] in tuple("。！？!?…")
+        and line.rstrip(_CLOSERS)[-1:] not in tuple("。！？!?…")
         and len(line) <= 50
         and not re.search(r"[,，。;；]", line)
     )

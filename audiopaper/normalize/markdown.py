@@ -29,7 +29,14 @@ import re
 from audiopaper.edition import KINDS, Article, Credit, Edition, EditionWarning
 from audiopaper.errors import InputError
 
-_FIELDS = {"版面": "page", "类型": "kind", "引题": "kicker", "副题": "subtitle", "电头": "dateline", "署名": "credits"}
+_FIELDS = {
+    "版面": "page",
+    "类型": "kind",
+    "引题": "kicker",
+    "副题": "subtitle",
+    "电头": "dateline",
+    "署名": "credits",
+}
 _LABEL = {v: k for k, v in _FIELDS.items()}
 _META = re.compile(r"^- (?P<key>版面|类型|引题|副题|电头|署名): ?(?P<value>.*)$")
 _NEEDS_ESCAPE = re.compile(r"^(?:#|- |>|---|\\|<!--)")
@@ -183,5 +190,7 @@ def _warning(where: str, msg: str) -> EditionWarning:
     a = re.search(r"第(\d+)篇", where)
     p = re.search(r"第(\d+)段", where)
     return EditionWarning(
-        message=msg, article=int(a.group(1)) if a else None, paragraph=int(p.group(1)) if p else None
+        message=msg,
+        article=int(a.group(1)) if a else None,
+        paragraph=int(p.group(1)) if p else None,
     )

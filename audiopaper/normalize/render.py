@@ -61,7 +61,12 @@ def _article_lines(a: Article) -> list[tuple[str, bool]]:
 
 
 def edition_to_text(
-    edition: Edition, *, style: str = "blank", width: int = 30, crlf: bool = False, bom: bool = False
+    edition: Edition,
+    *,
+    style: str = "blank",
+    width: int = 30,
+    crlf: bool = False,
+    bom: bool = False,
 ) -> str:
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}")

@@ -17,9 +17,10 @@ _ready = False
 
 # Words that say nothing about a text's subject; they would make any two articles look alike.
 _STOP = frozenset(
-    """今年 去年 明年 近日 日前 昨天 今天 上午 下午 晚上 目前 同时 进一步 以及 通过 进行 开展
-    工作 相关 我们 他们 一个 这个 还是 已经 可以 不断 全面 推进 加强 提升 实现 主要 重要
-    方面 活动 有关 部门 表示 介绍 据悉 记者 通讯员 本报 本报讯 其中 没有 就是 也是 以来 之后""".split()
+    """今年 去年 明年 近日 日前 昨天 今天 上午 下午 晚上 目前 同时 进一步 以及 通过 进行
+    开展 工作 相关 我们 他们 一个 这个 还是 已经 可以 不断 全面 推进 加强 提升 实现 主要
+    重要 方面 活动 有关 部门 表示 介绍 据悉 记者 通讯员 本报 本报讯 其中 没有 就是 也是
+    以来 之后""".split()
 )
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -107,6 +108,7 @@ def keywords(text: str, limit: int = 600) -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 2 and _HAN.match(w) and w not in _STOP)
 
 
+@lru_cache(maxsize=16384)
 def bigrams(text: str) -> frozenset[str]:
     han = "".join(_HAN.findall(text))
     return frozenset(han[i : i + 2] for i in range(len(han) - 1))
@@ -114,9 +116,13 @@ def bigrams(text: str) -> frozenset[str]:
 
 def echo(line: str, body: str) -> float:
     """How much of a headline line the body's opening repeats, 0..1."""
-    if not line or not body:
+    return _echo(line, body[:400])
+
+
+@lru_cache(maxsize=65536)
+def _echo(line: str, opening: str) -> float:
+    if not line or not opening:
         return 0.0
-    opening = body[:400]
     kw = keywords(line, 100)
     b_line = bigrams(line)
     score_b = len(b_line & bigrams(opening)) / len(b_line) if b_line else 0.0

@@ -18,8 +18,8 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageDraw, ImageFont
 from pypinyin import lazy_pinyin
 
 from audiopaper.fsutil import atomic_write_bytes
@@ -35,7 +35,8 @@ PALE = (255, 226, 205)
 # "audio" at 60 px too.
 _WAVE = (0.25, 0.45, 0.7, 1.0, 0.6, 0.85, 0.4, 0.85, 0.6, 1.0, 0.7, 0.45, 0.25)
 
-FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont
+if TYPE_CHECKING:
+    from PIL import ImageDraw
 
 
 @functools.cache
@@ -59,38 +60,43 @@ def font_for(text: str) -> str | None:
     return paths[0] if paths else None
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, load: object, width: int, largest: int) -> FontType:
+def _fit(draw: ImageDraw.ImageDraw, text: str, load: Any, width: int, largest: int) -> Any:
     """The largest font size at most `largest` whose rendering of `text` fits `width`."""
     size = largest
     while True:
-        font = load(size)  # type: ignore[operator]
+        font = load(size)
         left, _, right, _ = draw.textbbox((0, 0), text, font=font)
         if right - left <= width or size <= 24:
             return font
         size = int(size * 0.92)
 
 
-def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, font: FontType, fill: tuple[int, int, int]) -> None:
+def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, font: Any, fill: tuple[int, int, int]) -> None:
     # Anchor "ms" (middle, baseline) keeps lines aligned whatever the glyphs' ink.
     draw.text((SIZE // 2, y), text, font=font, fill=fill, anchor="ms")
 
 
 def render_cover(name: str, font_path: str | None = None) -> bytes:
-    """The cover as PNG bytes. With `font_path` None the name is set in pinyin (see module doc)."""
+    """The cover as PNG bytes. With `font_path` None the name is set in pinyin (see module doc).
+
+    Raises ImportError without Pillow."""
+    # Imported here so that a missing Pillow costs the default cover, never the feed.
+    from PIL import Image, ImageDraw, ImageFont
+
     image = Image.new("RGB", (SIZE, SIZE), RED)
     draw = ImageDraw.Draw(image)
     margin = SIZE // 10
     if font_path:
         title, tagline = name, TAGLINE
 
-        def load(size: int) -> FontType:
+        def load(size: int) -> Any:
             return ImageFont.truetype(font_path, size)
     else:
         # Only printable ASCII: Pillow's embedded font has no other glyph worth showing.
         title = re.sub(r"[^ -~]+", "", " ".join(lazy_pinyin(name)).upper()).strip() or "AUDIOPAPER"
         tagline = TAGLINE_LATIN
 
-        def load(size: int) -> FontType:
+        def load(size: int) -> Any:
             return ImageFont.load_default(size)
 
     # Frame: a thin inner rule, as on a masthead.

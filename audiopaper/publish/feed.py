@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
@@ -33,12 +32,6 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
 PUBLISH_TIME = dt.time(6, 0, tzinfo=BEIJING)
 VTT = "text/vtt"
 WEEKDAYS = "一二三四五六日"
-
-
-def _feed_setting(settings: Settings, name: str, default: Any) -> Any:
-    """A feed setting that FeedSettings may not declare yet (see the module's report)."""
-    value = getattr(settings.feed, name, None)
-    return default if value is None else value
 
 
 def base_url(settings: Settings) -> str:
@@ -70,7 +63,7 @@ def duration_text(ms: int) -> str:
 
 
 def _publish_time(settings: Settings) -> dt.time:
-    text = _feed_setting(settings, "publish_time", "")
+    text = settings.feed.publish_time
     try:
         return dt.time.fromisoformat(text).replace(tzinfo=BEIJING) if text else PUBLISH_TIME
     except ValueError:
@@ -81,16 +74,22 @@ def published_at(edition: EditionView, settings: Settings) -> dt.datetime:
     return dt.datetime.combine(edition.day, _publish_time(settings))
 
 
-def image_url(out: Path, settings: Settings, paper: str) -> str:
+def image_url(out: Path, settings: Settings, paper: str) -> str | None:
     """The artwork's URL: the configured image (a URL, or a path inside OUT), else the
-    default cover drawn into OUT."""
+    default cover drawn into OUT; None only when there is neither (Pillow missing)."""
     configured = line(settings.feed.image)
     if configured:
         return configured if "://" in configured else url_for(settings, configured.lstrip("/"))
-    return url_for(settings, write_cover(out, paper).name)
+    try:
+        return url_for(settings, write_cover(out, paper).name)
+    except ImportError:
+        # Apple rejects a feed without artwork, but every other app plays it: the audio matters more.
+        return None
 
 
-def _channel(settings: Settings, paper: str, image: str, path: str, title: str, updated: dt.datetime) -> FeedGenerator:
+def _channel(
+    settings: Settings, paper: str, image: str | None, path: str, title: str, updated: dt.datetime
+) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", PodcastExtension, PodcastEntryExtension)
@@ -103,19 +102,21 @@ def _channel(settings: Settings, paper: str, image: str, path: str, title: str, 
     fg.link(href=url_for(settings, INDEX), rel="alternate")
     fg.language("zh-cn")
     fg.generator("audiopaper")
-    fg.image(url=image, title=title, link=url_for(settings, INDEX))
+    if image:
+        fg.image(url=image, title=title, link=url_for(settings, INDEX))
     # feedgen would stamp "now"; the newest build time keeps an unchanged feed byte-identical.
     fg.lastBuildDate(updated)
     fg.podcast.itunes_author(author)
-    fg.podcast.itunes_owner(name=line(_feed_setting(settings, "owner_name", "")) or author, email=settings.feed.email)
+    fg.podcast.itunes_owner(name=line(settings.feed.owner_name or "") or author, email=settings.feed.email)
     category, _, sub = (line(settings.feed.category) or "News").partition("/")
     fg.podcast.itunes_category({"cat": category.strip(), "sub": sub.strip()} if sub.strip() else {"cat": category})
-    fg.podcast.itunes_type(_feed_setting(settings, "itunes_type", "episodic"))
+    fg.podcast.itunes_type(settings.feed.itunes_type)
     ext = fg.podcastindex
-    ext.explicit(bool(_feed_setting(settings, "explicit", False)))
-    ext.image(image)
-    ext.guid(_feed_setting(settings, "guid", "") or podcast_guid(feed_url))
-    ext.locked(bool(_feed_setting(settings, "locked", False)), owner=settings.feed.email)
+    ext.explicit(settings.feed.explicit)
+    if image:
+        ext.image(image)
+    ext.guid(settings.feed.guid or podcast_guid(feed_url))
+    ext.locked(settings.feed.locked, owner=settings.feed.email)
     ext.medium("podcast")
     return fg
 
@@ -130,7 +131,7 @@ def _edition_description(edition: EditionView) -> str:
     return f"{edition.paper} {chinese_date(edition.day)} 本期要目:\n{headlines}" if headlines else edition.paper
 
 
-def render_feed(kept: list[EditionView], settings: Settings, paper: str, image: str) -> bytes:
+def render_feed(kept: list[EditionView], settings: Settings, paper: str, image: str | None) -> bytes:
     """feed.xml: one item per edition, newest first."""
     fg = _channel(settings, paper, image, FEED, feed_title(settings, paper), _updated(kept))
     for edition in kept:
@@ -164,7 +165,7 @@ def _article_description(article: ArticleView) -> str:
     return "\n\n".join(parts) or article.title
 
 
-def render_article_feed(kept: list[EditionView], settings: Settings, paper: str, image: str) -> bytes:
+def render_article_feed(kept: list[EditionView], settings: Settings, paper: str, image: str | None) -> bytes:
     """articles.xml: one item per article, for listeners who pick stories, and for radio."""
     title = f"{feed_title(settings, paper)} · 单篇报道"
     fg = _channel(settings, paper, image, ARTICLES_FEED, title, _updated(kept))
@@ -195,6 +196,6 @@ def write_feed(out: Path, settings: Settings) -> Path:
     image = image_url(out, settings, paper)
     path = out / FEED
     atomic_write_bytes(path, render_feed(kept, settings, paper, image))
-    if _feed_setting(settings, "per_article_feed", True):
+    if settings.feed.per_article_feed:
         atomic_write_bytes(out / ARTICLES_FEED, render_article_feed(kept, settings, paper, image))
     return path

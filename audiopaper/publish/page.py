@@ -87,16 +87,12 @@ def render_page(
     )
 
 
-def _articles_feed(settings: Settings) -> bool:
-    return bool(getattr(settings.feed, "per_article_feed", True) is not False)
-
-
 def write_pages(out: Path, settings: Settings) -> None:
     """Rebuild OUT/index.html and every edition's own page, so a template change reaches
     old editions too."""
     found = editions(out)
     paper = paper_name(settings, found)
-    articles_feed = _articles_feed(settings)
+    articles_feed = settings.feed.per_article_feed
     atomic_write_text(
         out / INDEX,
         render_page(found[: keep(settings)], settings, paper, edition_page=False, articles_feed=articles_feed),
@@ -115,5 +111,5 @@ def write_edition_page(folder: Path, manifest: Manifest, settings: Settings) -> 
     paper = paper_name(settings, shown)
     atomic_write_text(
         folder / INDEX,
-        render_page(shown, settings, paper, edition_page=True, articles_feed=_articles_feed(settings)),
+        render_page(shown, settings, paper, edition_page=True, articles_feed=settings.feed.per_article_feed),
     )

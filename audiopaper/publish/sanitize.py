@@ -42,7 +42,7 @@ def inside(folder: Path, relative: str | None) -> str | None:
     if not relative or "\\" in relative or "\x00" in relative:
         return None
     rel = PurePosixPath(relative)
-    if rel.is_absolute() or any(part in ("..", "") for part in rel.parts) or rel.parts[:1] == (".",):
+    if rel.is_absolute() or ".." in rel.parts:
         return None
     try:
         base = folder.resolve(strict=True)

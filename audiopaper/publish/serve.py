@@ -13,7 +13,7 @@ import email.utils
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -211,11 +211,21 @@ def make_server(out: Path, port: int = 8000, host: str = "127.0.0.1", *, verbose
     return server
 
 
-def serve(out: Path, port: int = 8000, host: str = "127.0.0.1", *, verbose: bool = True) -> None:
+def serve(
+    out: Path,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    *,
+    verbose: bool = True,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
     """Serve OUT until interrupted (Ctrl-C raises KeyboardInterrupt to the caller).
 
-    127.0.0.1 by default: the preview is for this machine; pass host="0.0.0.0" to share it."""
+    127.0.0.1 by default: the preview is for this machine; pass host="0.0.0.0" to share it.
+    `on_ready` gets the URL once listening (the real port when `port` is 0)."""
     with make_server(out, port, host, verbose=verbose) as server:
+        if on_ready is not None:
+            on_ready(f"http://{host}:{server.server_address[1]}/")
         server.serve_forever()
 
 

@@ -48,9 +48,7 @@ class Tags:
     comment: str
 
 
-def write_tags(
-    path: Path, tags: Tags, chapters: Sequence[Chapter] = (), cover: Path | None = None
-) -> None:
+def write_tags(path: Path, tags: Tags, chapters: Sequence[Chapter] = (), cover: Path | None = None) -> None:
     """Replace the file's ID3 tag. Writes in place: call it on a file not yet published."""
     id3 = ID3()
     id3.add(TIT2(encoding=1, text=[tags.title]))

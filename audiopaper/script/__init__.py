@@ -12,11 +12,12 @@ import datetime as dt
 import functools
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
 from audiopaper.edition import Article, Edition
+from audiopaper.script.lexicon import Lexicon, default_lexicon
 from audiopaper.script.segments import split_for_engine
 from audiopaper.script.spoken import to_spoken
 
@@ -81,12 +82,17 @@ class Script:
         return out + [(None, s) for s in self.closing]
 
 
-def say(written: str, role: str, part: str, pause: str = PAUSE_SEGMENT) -> list[Segment]:
-    """Cut `written` into engine calls; the last one carries `pause`."""
+def say(
+    written: str, role: str, part: str, pause: str = PAUSE_SEGMENT, lexicon: Lexicon | None = None
+) -> list[Segment]:
+    """Cut `written` into engine calls; the last one carries `pause`.
+
+    The lexicon's substitutes go in before numbers are spelled out, at jieba word
+    boundaries of the printed text."""
     pieces = split_for_engine(written)
     return [
         Segment(
-            spoken=to_spoken(piece),
+            spoken=to_spoken(lexicon.apply(piece, names=True)[0] if lexicon else piece),
             written=piece,
             role=role,
             part=part,
@@ -101,19 +107,21 @@ def _date_words(date: str) -> tuple[str, str]:
     return f"{day.year}年{day.month}月{day.day}日", "星期" + WEEKDAYS[day.weekday()]
 
 
-def credits_line(article: Article, wording: Mapping[str, str]) -> str | None:
-    """本报记者胡佳英、通讯员查放、陈明远报道 / 摄影:王强、徐冰艳 / 据新华社报道."""
+def credits_line(article: Article, wording: Mapping[str, str], name: Callable[[str], str] = str) -> str | None:
+    """本报记者胡佳英、通讯员查放、陈明远报道 / 摄影:王强、徐冰艳 / 据新华社报道.
+
+    `name` maps each printed name to how it is said (a surname's special reading)."""
     wire = _WIRE.search(article.dateline or "")
     if article.kind == "photo" and article.credits:
-        return wording["photo_credits"].format(names="、".join(c.name for c in article.credits))
+        return wording["photo_credits"].format(names="、".join(name(c.name) for c in article.credits))
     if not article.credits:
         return wording["wire_credits"].format(agency=wire.group(1)) if wire else None
     groups: list[tuple[str, list[str]]] = []
     for credit in article.credits:
         if groups and groups[-1][0] == credit.role:
-            groups[-1][1].append(credit.name)
+            groups[-1][1].append(name(credit.name))
         else:
-            groups.append((credit.role, [credit.name]))
+            groups.append((credit.role, [name(credit.name)]))
     people = []
     for role, names in groups:
         if role == "记者":
@@ -127,13 +135,14 @@ def headline(article: Article) -> str:
     return "。".join(p.strip().rstrip("。") for p in parts if p and p.strip()) + "。"
 
 
-def article_segments(article: Article, wording: Mapping[str, str]) -> list[Segment]:
-    segments = say(headline(article), "anchor", "title", PAUSE_TITLE)
+def article_segments(article: Article, wording: Mapping[str, str], lexicon: Lexicon) -> list[Segment]:
+    segments = say(headline(article), "anchor", "title", PAUSE_TITLE, lexicon)
     line = credits_line(article, wording)
     if line:
-        segments += say(line, "anchor", "credits", PAUSE_TITLE)
+        spoken = credits_line(article, wording, lexicon.speak_name) or line
+        segments.append(Segment(to_spoken(spoken), line, "anchor", "credits", PAUSE_TITLE))
     for paragraph in article.paragraphs:
-        segments += say(paragraph, "reporter", "body", PAUSE_PARAGRAPH)
+        segments += say(paragraph, "reporter", "body", PAUSE_PARAGRAPH, lexicon)
     return segments
 
 
@@ -145,9 +154,12 @@ def _page_title(page: int | None, names: Mapping[str, str], wording: Mapping[str
     return wording[key].format(number=page, name=name or "")
 
 
-def build_script(edition: Edition, paper: str, wording: Mapping[str, str] | None = None) -> Script:
+def build_script(
+    edition: Edition, paper: str, wording: Mapping[str, str] | None = None, lexicon: Lexicon | None = None
+) -> Script:
     """The whole programme: opening, a section per page in the paper's order, closing."""
     words = {**default_wording(), **(wording or {})}
+    lexicon = lexicon or default_lexicon()
     articles = edition.spoken_articles
     fields = {"paper": paper, "count": len(articles)}
     if edition.date:
@@ -173,18 +185,18 @@ def build_script(edition: Edition, paper: str, wording: Mapping[str, str] | None
         intro: list[Segment] = []
         if title and len(groups) > 1:
             template = words["first_section"] if n == 0 else words["next_section"]
-            intro = say(template.format(section=title), "anchor", "section", PAUSE_TITLE)
+            intro = say(template.format(section=title), "anchor", "section", PAUSE_TITLE, lexicon)
         scripts = []
         for article in members:
             index += 1
             scripts.append(
-                ArticleScript(index=index, article=article, segments=tuple(article_segments(article, words)))
+                ArticleScript(index=index, article=article, segments=tuple(article_segments(article, words, lexicon)))
             )
         sections.append(Section(title=title, intro=tuple(intro), articles=tuple(scripts)))
     return Script(
         paper=paper,
         date=edition.date,
-        opening=tuple(say(opening, "anchor", "opening", PAUSE_TITLE)),
+        opening=tuple(say(opening, "anchor", "opening", PAUSE_TITLE, lexicon)),
         sections=tuple(sections),
         closing=tuple(say(words["closing"].format(paper=paper), "anchor", "closing")),
     )

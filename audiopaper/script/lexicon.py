@@ -25,7 +25,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "voices" / "lexicon.tsv"
+from audiopaper.resources import voices_dir
+
+DEFAULT_PATH = voices_dir() / "lexicon.tsv"
 
 # jieba's dictionary carries famous names at low frequencies (曾庆红 50, 解振华 12)
 # but also common words tagged nr at higher ones (朴素 445); above this it is a word.
@@ -181,9 +183,7 @@ class Lexicon:
                 changes.append(Change(word, spoken, position))
         return "".join(out), changes
 
-    def polyphonic_in_names(
-        self, text: str, known_names: Iterable[str] = ()
-    ) -> list[PolyphonicName]:
+    def polyphonic_in_names(self, text: str, known_names: Iterable[str] = ()) -> list[PolyphonicName]:
         """Person names with characters of several readings that the lexicon does not decide.
 
         For ``audiopaper lint``: an editor checks them and adds a lexicon line.

@@ -26,6 +26,15 @@ class Voice:
 
 
 @dataclass(frozen=True)
+class VoiceInfo:
+    """A voice an engine offers, for `audiopaper voices`."""
+
+    name: str  # what Voice.name takes
+    gender: str
+    locale: str
+
+
+@dataclass(frozen=True)
 class SpeechRequest:
     text: str  # exactly what the engine speaks: already in spoken form
     voice: Voice

@@ -232,24 +232,17 @@ class EdgeEngine(Engine):
             async with asyncio.timeout(timeout):
                 async with (
                     aiohttp.ClientSession(trust_env=True) as session,
-                    session.ws_connect(
-                        url, headers=DRM.headers_with_muid(WSS_HEADERS), ssl=context
-                    ),
+                    session.ws_connect(url, headers=DRM.headers_with_muid(WSS_HEADERS), ssl=context),
                 ):
                     return True
         except aiohttp.WSServerHandshakeError as exc:
-            return (
-                f"the Edge speech service refused the connection (HTTP {exc.status}):"
-                " try `pip install -U edge-tts`"
-            )
+            return f"the Edge speech service refused the connection (HTTP {exc.status}): try `pip install -U edge-tts`"
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.debug("edge speech service unreachable: %r", exc)
             return False
 
     @classmethod
-    def list_voices(
-        cls, locale: str = "", refresh: bool = False, timeout: float = 10.0
-    ) -> list[EdgeVoice]:
+    def list_voices(cls, locale: str = "", refresh: bool = False, timeout: float = 10.0) -> list[EdgeVoice]:
         """Voices whose locale is `locale` or under it ("zh" takes zh-CN-shaanxi too).
 
         The bundled list, unless `refresh` fetched the service's current list (kept for the
@@ -264,9 +257,7 @@ class EdgeEngine(Engine):
         voices = cls._refreshed or _bundled_voices()
         wanted = locale.lower()
         return [
-            v
-            for v in voices
-            if not wanted or v.locale.lower() == wanted or v.locale.lower().startswith(wanted + "-")
+            v for v in voices if not wanted or v.locale.lower() == wanted or v.locale.lower().startswith(wanted + "-")
         ]
 
     @staticmethod
@@ -313,9 +304,7 @@ class EdgeEngine(Engine):
         for request in requests:
             size = len(request.text.encode("utf-8"))
             if size > MAX_BYTES:
-                raise ValueError(
-                    f"text of {size} bytes is over edge's limit of {MAX_BYTES}: split it first"
-                )
+                raise ValueError(f"text of {size} bytes is over edge's limit of {MAX_BYTES}: split it first")
         for name in sorted({r.voice.name for r in requests}):
             self.check_voice(name)
         if not requests:
@@ -360,9 +349,7 @@ class EdgeEngine(Engine):
                     exc.add_note(f"edge: gave up after {attempt} of {self.tries} tries")
                     raise
                 delay = self._delay(attempt)
-                log.info(
-                    "edge try %d/%d failed (%r); retrying in %.2fs", attempt, self.tries, exc, delay
-                )
+                log.info("edge try %d/%d failed (%r); retrying in %.2fs", attempt, self.tries, exc, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
@@ -404,9 +391,7 @@ class EdgeEngine(Engine):
                     marks.append((chunk["offset"], chunk["duration"], chunk["text"]))
         return bytes(audio), marks
 
-    def _checked(
-        self, request: SpeechRequest, pcm: bytes, marks: list[tuple[int, int, str]]
-    ) -> Speech:
+    def _checked(self, request: SpeechRequest, pcm: bytes, marks: list[tuple[int, int, str]]) -> Speech:
         """The reply as Speech, or ImplausibleReply when it cannot be the whole text."""
         speech = Speech(pcm=pcm, sample_rate=self.sample_rate)
         duration = speech.duration_ms
@@ -424,14 +409,11 @@ class EdgeEngine(Engine):
             # Some slack: MP3 framing and the decoder's delay move the end by tens of ms.
             if last_end > duration + 300:
                 raise ImplausibleReply(
-                    f"audio ends at {duration} ms but its last sentence at {last_end} ms:"
-                    " the stream was cut"
+                    f"audio ends at {duration} ms but its last sentence at {last_end} ms: the stream was cut"
                 )
             covered = spoken_units("".join(text for _, _, text in marks))
             if self.min_coverage and units >= 8 and covered < self.min_coverage * units:
-                raise ImplausibleReply(
-                    f"sentence boundaries cover {covered} of {units} characters: the stream was cut"
-                )
+                raise ImplausibleReply(f"sentence boundaries cover {covered} of {units} characters: the stream was cut")
         sentences = []
         for offset, length, text in marks:
             start = min(offset // TICKS_PER_MS, duration)

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from audiopaper.errors import EngineUnavailable
-from audiopaper.tts import Engine, Sentence, Speech, SpeechRequest, register
+from audiopaper.tts import Engine, Sentence, Speech, SpeechRequest, VoiceInfo, register
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _ESPEAK_CHARS_UTF8 = 1
@@ -38,6 +38,20 @@ class _Event(ctypes.Structure):
         ("sample", ctypes.c_int),
         ("user_data", ctypes.c_void_p),
         ("id", ctypes.c_void_p),
+    ]
+
+
+class _Voice(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),  # (priority byte, NUL-terminated language) pairs
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
     ]
 
 
@@ -97,6 +111,29 @@ class EspeakEngine(Engine):
         except (OSError, EngineUnavailable) as exc:
             return f"libespeak-ng does not load ({exc}): reinstall espeakng-loader"
         return None
+
+    @classmethod
+    def list_voices(cls, locale: str = "", refresh: bool = False) -> list[VoiceInfo]:
+        """espeak-ng's voices whose language is `locale` or under it (cmn for Mandarin)."""
+        wanted = locale.lower()
+        # espeak names Mandarin "cmn"; a listener asking for zh-CN means it.
+        aliases = {"zh": ("zh", "cmn", "yue", "hak"), "zh-cn": ("cmn",), "zh-hk": ("yue",), "zh-tw": ("cmn",)}
+        accept = aliases.get(wanted, (wanted,))
+        found = []
+        with _LOCK:
+            lib = _library().lib
+            lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+            table = lib.espeak_ListVoices(None)
+            i = 0
+            while table[i]:
+                voice = table[i].contents
+                language = ctypes.string_at(voice.languages + 1).decode("ascii", "replace")
+                name = voice.identifier.decode("utf-8", "replace").rsplit("/", 1)[-1]
+                if not wanted or any(language == a or language.startswith(a + "-") for a in accept):
+                    gender = {1: "Male", 2: "Female"}.get(voice.gender, "")
+                    found.append(VoiceInfo(name=name, gender=gender, locale=language))
+                i += 1
+        return sorted(found, key=lambda v: v.name)
 
     def synthesize(self, request: SpeechRequest) -> Speech:
         voice = request.voice

@@ -1,0 +1,126 @@
+"""A content-addressed speech cache: (engine, voice, prosody, spoken text) -> audio + timings.
+
+An identical rebuild sends no request; editing one paragraph re-synthesizes only the calls
+whose spoken text changed. Entries are written atomically, so a build killed at any point
+leaves either a whole entry or none, and the cache is capped in size, evicting the least
+recently used entries (a hit refreshes an entry's mtime).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from audiopaper.fsutil import atomic_write_bytes
+from audiopaper.tts import Engine, Progress, Sentence, Speech, SpeechRequest
+
+FORMAT = 1  # bump when the entry layout changes: old entries then simply miss
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "audiopaper" / "speech"
+
+
+class SpeechCache:
+    def __init__(self, folder: Path, max_bytes: int) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, engine: str, request: SpeechRequest) -> str:
+        v = request.voice
+        ident = [FORMAT, engine, v.name, v.rate, v.pitch, v.volume, request.text]
+        return hashlib.sha256(json.dumps(ident, ensure_ascii=False).encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.speech"
+
+    def get(self, key: str) -> Speech | None:
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+            header, pcm = data.split(b"\n", 1)
+            meta = json.loads(header)
+            speech = Speech(
+                pcm=pcm,
+                sample_rate=int(meta["rate"]),
+                sentences=tuple(Sentence(int(a), int(b), str(t)) for a, b, t in meta["sentences"]),
+            )
+            if len(pcm) != meta["bytes"]:  # a torn entry (another writer's crash): a miss
+                return None
+            os.utime(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return speech
+
+    def put(self, key: str, speech: Speech) -> None:
+        meta = {
+            "rate": speech.sample_rate,
+            "bytes": len(speech.pcm),
+            "sentences": [[s.start_ms, s.end_ms, s.text] for s in speech.sentences],
+        }
+        header = json.dumps(meta, ensure_ascii=False).encode()
+        try:
+            atomic_write_bytes(self._path(key), header + b"\n" + speech.pcm)
+        except OSError:
+            pass  # a full or read-only cache must not fail the build
+
+    def evict(self) -> int:
+        """Remove least recently used entries until the cache fits; return bytes freed."""
+        try:
+            entries = [(p.stat(), p) for p in self.folder.glob("*/*.speech")]
+        except OSError:
+            return 0
+        total = sum(st.st_size for st, _ in entries)
+        freed = 0
+        for st, path in sorted(entries, key=lambda e: e[0].st_mtime):
+            if total - freed <= self.max_bytes:
+                break
+            try:
+                path.unlink()
+                freed += st.st_size
+            except OSError:
+                pass
+        return freed
+
+
+class CachedEngine(Engine):
+    """Wraps an engine: answers from the cache, sends only the misses, keeps what succeeds."""
+
+    def __init__(self, inner: Engine, cache: SpeechCache) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.NAME = inner.NAME  # type: ignore[misc]  # reports and voices follow the real engine
+
+    @classmethod
+    def availability(cls) -> str | None:
+        return None
+
+    def synthesize(self, request: SpeechRequest) -> Speech:
+        result = self.synthesize_many([request])[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def synthesize_many(
+        self, requests: Sequence[SpeechRequest], progress: Progress | None = None
+    ) -> list[Speech | BaseException]:
+        keys = [self.cache.key(self.inner.NAME, r) for r in requests]
+        results: list[Speech | BaseException | None] = [self.cache.get(k) for k in keys]
+        missing = [i for i, r in enumerate(results) if r is None]
+        self.cache.hits += len(requests) - len(missing)
+        self.cache.misses += len(missing)
+        if progress and len(requests) > len(missing):
+            progress(len(requests) - len(missing))
+        if missing:
+            fresh = self.inner.synthesize_many([requests[i] for i in missing], progress)
+            for i, speech in zip(missing, fresh, strict=True):
+                results[i] = speech
+                if isinstance(speech, Speech):
+                    self.cache.put(keys[i], speech)
+        return [r for r in results if r is not None]

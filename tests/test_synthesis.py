@@ -1,0 +1,155 @@
+"""Building with the online voices against a fake service on loopback: faults, fallback,
+the speech cache, partial editions and killed builds."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fake_edge import FakeEdgeService, serve
+
+from audiopaper.cli import cli
+from tests.conftest import SHORT, decoded_seconds, snapshot
+
+FAST = "[tts]\nretry_delay_ms = 10\ntimeout = 5\n"
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEdgeService]:
+    with serve(monkeypatch) as service:
+        yield service
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "audiopaper.toml"
+    path.write_text(FAST + f'cache_dir = "{(tmp_path / "cache").as_posix()}"\n', "utf-8")
+    return path
+
+
+def build(out: Path, config: Path, *args: str, source: Path = SHORT):
+    return CliRunner().invoke(cli, ["build", str(source), "--out", str(out), "--config", str(config), "--quiet", *args])
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "2023-05-18" / "manifest.json").read_text("utf-8"))
+
+
+def test_edge_build_renders_every_article(fake: FakeEdgeService, tmp_path: Path, config: Path):
+    out = tmp_path / "out"
+    result = build(out, config, "--engine", "edge")
+    assert result.exit_code == 0, result.output
+    data = manifest(out)
+    assert data["engine"] == "edge" and data["complete"]
+    assert len(data["clips"]) == 2
+    for clip in data["clips"]:
+        assert decoded_seconds(out / "2023-05-18" / clip["file"]) > 3
+    voices = {r.voice for r in fake.requests}  # the service names voices in long form
+    assert voices == {
+        f"Microsoft Server Speech Text to Speech Voice (zh-CN, {v}Neural)" for v in ("Xiaoxiao", "Yunyang")
+    }
+    assert fake.max_active <= 3
+
+
+def test_auto_uses_edge_when_the_service_answers(fake: FakeEdgeService, tmp_path: Path, config: Path):
+    out = tmp_path / "out"
+    result = build(out, config)
+    assert result.exit_code == 0, result.output
+    assert manifest(out)["engine"] == "edge" and fake.request_count > 0
+
+
+def test_every_fourth_request_failing_still_renders_everything(fake: FakeEdgeService, tmp_path: Path, config: Path):
+    fake.add_fault("drop", every=4)
+    out = tmp_path / "out"
+    result = build(out, config, "--engine", "edge")
+    assert result.exit_code == 0, result.output
+    assert manifest(out)["complete"] and len(manifest(out)["clips"]) == 2
+    assert any(r.fault for r in fake.requests)
+
+
+def test_identical_rebuild_sends_nothing_and_an_edit_resends_only_the_change(
+    fake: FakeEdgeService, tmp_path: Path, config: Path
+):
+    out = tmp_path / "out"
+    assert build(out, config, "--engine", "edge").exit_code == 0
+    first = fake.request_count
+    assert build(out, config, "--engine", "edge").exit_code == 0
+    assert fake.request_count == first
+    edition = json.loads(SHORT.read_text("utf-8"))
+    edition["articles"][0]["paragraphs"][1] = "市住建局负责人介绍,改造内容包括屋面防水和加装电梯。"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(edition, ensure_ascii=False), "utf-8")
+    assert build(out, config, "--engine", "edge", source=edited).exit_code == 0
+    sent = [r.text for r in fake.requests[first:]]
+    assert len(sent) == 1 and "加装电梯" in sent[0]
+
+
+def test_failed_article_is_named_and_a_complete_edition_is_kept(fake: FakeEdgeService, tmp_path: Path, config: Path):
+    out = tmp_path / "out"
+    assert build(out, config, "--engine", "edge").exit_code == 0
+    complete = snapshot(out / "2023-05-18")
+    fake.add_fault("no_audio", match="东湖公园")  # the photo's caption, every try
+    edition = json.loads(SHORT.read_text("utf-8"))
+    edition["articles"][1]["paragraphs"] = ["清晨,市民在东湖公园晨练。"]
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(edition, ensure_ascii=False), "utf-8")
+    result = build(out, config, "--engine", "edge", source=edited)
+    assert result.exit_code == 1
+    assert "晨练" in result.output and "failed" in result.output
+    assert snapshot(out / "2023-05-18") == complete  # the partial edition did not replace it
+    result = build(out, config, "--engine", "edge", "--allow-partial", source=edited)
+    assert result.exit_code == 1
+    data = manifest(out)
+    assert not data["complete"] and data["failed"] == ["晨练"] and len(data["clips"]) == 1
+
+
+def test_auto_falls_back_to_espeak_for_the_whole_edition(tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch):
+    service = FakeEdgeService()
+    with service:
+        service.redirect(monkeypatch)
+    # The service is stopped: nothing answers on its port now.
+    out = tmp_path / "out"
+    result = build(out, config)
+    assert result.exit_code == 0, result.output
+    data = manifest(out)
+    assert data["engine"] == "espeak"
+    assert any("espeak" in note for note in data["notes"])
+    assert "warning:" in result.output
+
+
+def test_edge_alone_fails_clearly_when_unreachable(tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch):
+    service = FakeEdgeService()
+    with service:
+        service.redirect(monkeypatch)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = build(out, config, "--engine", "edge")
+    assert result.exit_code == 1
+    assert "cannot be reached" in result.output and "--engine espeak" in result.output
+    assert list(out.iterdir()) == []
+
+
+def test_a_killed_build_completes_on_rerun(tmp_path: Path, config: Path):
+    out = tmp_path / "out"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    cmd = [sys.executable, "-m", "audiopaper", "build", str(SHORT), "--out", str(out), "--engine", "espeak"]
+    cmd += ["--config", str(config), "--quiet"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(out.glob(".staging-*/clips/*.mp3")):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    result = subprocess.run(cmd, env=env, capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+    leftovers = [p for p in out.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []
+    assert manifest(out)["complete"] and len(manifest(out)["clips"]) == 2
