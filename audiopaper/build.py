@@ -20,15 +20,15 @@ from audiopaper.audio import (
     Placed,
     StreamingEncoder,
     assemble,
-    encode_mp3,
+    encode_normalized,
     load_audio,
-    loudness,
     normalized,
     shift,
     silence,
     trim,
 )
 from audiopaper.audio.chime import chime_pcm
+from audiopaper.audio.ffmpeg import measure_loudness
 from audiopaper.audio.loudness import PROFILES, Profile
 from audiopaper.edition import Article, Edition
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
@@ -167,13 +167,22 @@ class Report:
     warnings: tuple[str, ...]
 
 
+def make_script(edition: Edition, settings: Settings) -> Script:
+    return build_script(
+        edition,
+        edition.paper or "本报",
+        settings.wording,
+        sections=settings.sections,
+        topics=settings.topics or None,
+    )
+
+
 def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
     edition = load_edition(inputs, settings)
-    paper = edition.paper or "本报"
     engine, note = choose_engine(settings.engine, settings)
     return Plan(
         edition=edition,
-        script=build_script(edition, paper, settings.wording),
+        script=make_script(edition, settings),
         settings=settings,
         engine=_cached(engine, settings),
         notes=(note,) if note else (),
@@ -230,25 +239,42 @@ class _Edition:
         self.profile = profile
         self.cues: list[Cue] = []
         self.chapters: list[Chapter] = []
+        # What the codec takes off, learnt from the clips as they are encoded: a streamed
+        # edition cannot be measured and encoded again.
+        self.codec_offsets: list[float] = []
 
     def put(self, sound: AudioSegment, cues: Sequence[Cue] = (), normalize: bool = True) -> None:
         self.cues += shift(cues, self.encoder.written_ms)
-        self.encoder.write(normalized(sound, self.profile) if normalize else sound)
+        if normalize:
+            sound = normalized(sound, self.profile, self.codec_offset)
+        self.encoder.write(sound)
+
+    @property
+    def codec_offset(self) -> float:
+        return sum(self.codec_offsets) / len(self.codec_offsets) if self.codec_offsets else 0.0
 
     def pause(self, ms: int) -> None:
         self.encoder.write(silence(ms, self.encoder.sample_rate))
 
 
 def _write_clip(
-    staging: Path, item: ArticleScript, sound: AudioSegment, cues: list[Cue], plan: Plan, tracks: int
-) -> ClipEntry:
+    staging: Path, item: ArticleScript, sound: AudioSegment, cues: list[Cue], plan: Plan, tracks: int, offset: float
+) -> tuple[ClipEntry, float]:
+    """The article's clip, tags and transcripts; and the loudness offset the codec needed
+    (starting from `offset`, what earlier clips needed, most clips are encoded once)."""
     settings = plan.settings
     audio = settings.audio
     article = item.article
     name = clip_name(item.index, article.title)
     path = staging / CLIPS / name
-    sound = normalized(sound, PROFILES[audio.clip_profile])
-    encode_mp3(sound, path, bitrate=audio.clip_bitrate, out_rate=audio.clip_rate)
+    level, offset = encode_normalized(
+        sound,
+        path,
+        PROFILES[audio.clip_profile],
+        bitrate=audio.clip_bitrate,
+        out_rate=audio.clip_rate,
+        offset_db=offset,
+    )
     tags = Tags(
         title=article.title,
         artist=_credits_text(article, plan.script.paper),
@@ -263,9 +289,8 @@ def _write_clip(
     vtt = path.with_suffix(".vtt")
     atomic_write_text(vtt, to_vtt(cues))
     atomic_write_text(path.with_suffix(".srt"), to_srt(cues))
-    level = loudness.measure(loudness.to_float(sound.raw_data), sound.frame_rate)
     a = article
-    return ClipEntry(
+    entry = ClipEntry(
         index=item.index,
         title=a.title,
         kicker=a.kicker,
@@ -282,6 +307,7 @@ def _write_clip(
         lufs=round(level.lufs, 2),
         true_peak_db=round(level.true_peak_db, 2),
     )
+    return entry, offset
 
 
 def _album(plan: Plan) -> str:
@@ -349,7 +375,9 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
                     except ItemFailed as exc:
                         failed.append(exc)
                         continue
-                    clips.append(_write_clip(staging, item, sound, cues, plan, tracks))
+                    clip, offset = _write_clip(staging, item, sound, cues, plan, tracks, edition.codec_offset)
+                    clips.append(clip)
+                    edition.codec_offsets.append(offset)
                     if audio.chime and edition.chapters:
                         edition.put(
                             AudioSegment(chime_pcm(rate), sample_width=2, frame_rate=rate, channels=1), normalize=False
@@ -384,6 +412,7 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             comment="；".join(c.title for c in clips),
         )
         write_tags(edition_path, edition_tags, edition.chapters, cover)
+        edition_lufs, edition_peak = measure_loudness(edition_path)
         atomic_write_text(staging / EDITION_VTT, to_vtt(edition.cues))
         atomic_write_text(staging / EDITION_VTT.replace(".vtt", ".srt"), to_srt(edition.cues))
         atomic_write_text(staging / CHAPTERS, chapters_json(edition.chapters))
@@ -404,6 +433,8 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             edition_vtt=EDITION_VTT,
             chapters_file=CHAPTERS,
             playlist_file=PLAYLIST,
+            edition_lufs=round(edition_lufs, 2),
+            edition_true_peak_db=round(edition_peak, 2),
         )
         write_manifest(manifest, staging)
         write_edition_page(staging, manifest, settings)

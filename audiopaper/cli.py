@@ -184,13 +184,14 @@ def script(inputs: tuple[Path, ...], fmt: str, date: str | None, paper: str | No
     """
     import json
 
+    from audiopaper.build import make_script
     from audiopaper.ingest import read_edition
-    from audiopaper.script import build_script, script_lines
+    from audiopaper.script import script_lines
 
     settings = _settings(config, date=date, paper=paper)
     edition = read_edition(list(inputs))
     edition = replace(edition, paper=settings.paper or edition.paper, date=settings.date or edition.date)
-    built = build_script(edition, edition.paper or "本报", settings.wording)
+    built = make_script(edition, settings)
     if fmt == "text":
         click.echo("\n".join(script_lines(built)))
         return

@@ -16,6 +16,7 @@ from audiopaper.resources import voices_dir
 from audiopaper.tts import Voice
 
 ENGINES = ("auto", "edge", "espeak")
+SECTIONS = ("pages", "topics")
 CONFIG_NAME = "audiopaper.toml"
 
 
@@ -99,6 +100,8 @@ class Settings:
     tts: TtsSettings = field(default_factory=TtsSettings)
     voices: VoiceSettings = field(default_factory=VoiceSettings)
     wording: dict[str, str] = field(default_factory=dict)  # overrides script/wording.toml
+    sections: str = "pages"  # the paper's own pages, in its order; or "topics"
+    topics: dict[str, str] = field(default_factory=dict)  # replaces script/topics.toml: name = "kw,kw"
 
     def with_flags(self, **flags: Any) -> Settings:
         """Command-line flags win over the config; a flag left unset (None) does not."""
@@ -110,6 +113,8 @@ class Settings:
         for key in ("clip_profile", "edition_profile"):
             if getattr(self.audio, key) not in PROFILES:
                 raise InputError(f"config: audio.{key} must be one of {', '.join(PROFILES)}")
+        if self.sections not in SECTIONS:
+            raise InputError(f"config: sections must be one of {', '.join(SECTIONS)}")
         if self.engine not in ENGINES:
             raise InputError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
         if self.date is not None:
@@ -134,7 +139,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
         here = f"{where}.{key}" if where else key
         if is_dataclass(hint):
             kwargs[key_] = _build(hint, value, here)
-        elif key_ == "wording":
+        elif key_ in ("wording", "topics"):
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise InputError(f"config: {here} must be a table of strings")
             kwargs[key_] = dict(value)
@@ -215,7 +220,7 @@ def settings_to_toml(settings: Settings) -> str:
                 lines.append(f"{f.name} = {scalar(value)}")
         for name, value in tables:
             path = f"{prefix}{name}"
-            if isinstance(value, dict):  # wording: plain strings
+            if isinstance(value, dict):  # wording, topics: plain strings
                 lines.append(f"\n[{path}]")
                 lines.extend(f"{k} = {scalar(v)}" for k, v in value.items())
             elif isinstance(value, VoiceSettings):

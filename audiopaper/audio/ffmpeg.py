@@ -7,6 +7,7 @@ otherwise the binary shipped in the imageio-ffmpeg wheel, so `pip install .` is 
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -49,6 +50,22 @@ def run(args: Sequence[str], stdin: bytes | None = None) -> bytes:
     if proc.returncode != 0:
         raise _failure(proc.stderr)
     return proc.stdout
+
+
+def measure_loudness(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of a file by ffmpeg's EBU R128 meter, streamed, so
+    an hour-long edition costs no memory."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path)]
+    cmd += ["-af", "ebur128=peak=true", "-f", "null", "-"]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise _failure(proc.stderr)
+    summary = proc.stderr.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
+    lufs = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    if not lufs or not peak:
+        raise FfmpegError(f"ffmpeg did not report the loudness of {path.name}")
+    return float(lufs.group(1)), float(peak.group(1))
 
 
 def _mp3_args(out: Path, bitrate: str, out_rate: int) -> list[str]:

@@ -31,10 +31,48 @@ PAUSE_TITLE = "title"
 _WIRE = re.compile(r"(新华社|中新社|人民日报|央视新闻|中国新闻社)")
 
 
+def _packaged(name: str) -> dict[str, str]:
+    return tomllib.loads((resources.files("audiopaper.script") / name).read_text(encoding="utf-8"))
+
+
 @functools.cache
 def default_wording() -> dict[str, str]:
-    text = (resources.files("audiopaper.script") / "wording.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return _packaged("wording.toml")
+
+
+@functools.cache
+def default_topics() -> dict[str, str]:
+    return _packaged("topics.toml")
+
+
+PHOTO_SECTION = "图片新闻"
+BRIEF_SECTION = "简讯"
+OTHER_SECTION = "综合新闻"
+
+
+def topic_of(article: Article, topics: Mapping[str, str]) -> str:
+    """The topic whose keywords the article hits most, its headline counting three times."""
+    if article.kind == "photo":
+        return PHOTO_SECTION
+    if article.kind == "brief":
+        return BRIEF_SECTION
+    head = f"{article.kicker or ''}{article.title}{article.subtitle or ''}"
+    body = "".join(article.paragraphs)
+    best, best_score = OTHER_SECTION, 0
+    for name, keywords in topics.items():
+        words = [k.strip() for k in keywords.replace("，", ",").split(",") if k.strip()]
+        score = sum(3 * head.count(w) + body.count(w) for w in words)
+        if score > best_score:
+            best, best_score = name, score
+    return best
+
+
+def _group_by_topic(articles: Sequence[Article], topics: Mapping[str, str]) -> list[tuple[str, list[Article]]]:
+    order = [*topics, OTHER_SECTION, PHOTO_SECTION, BRIEF_SECTION]
+    found: dict[str, list[Article]] = {}
+    for article in articles:
+        found.setdefault(topic_of(article, topics), []).append(article)
+    return [(name, found[name]) for name in order if name in found]
 
 
 @dataclass(frozen=True)
@@ -155,9 +193,17 @@ def _page_title(page: int | None, names: Mapping[str, str], wording: Mapping[str
 
 
 def build_script(
-    edition: Edition, paper: str, wording: Mapping[str, str] | None = None, lexicon: Lexicon | None = None
+    edition: Edition,
+    paper: str,
+    wording: Mapping[str, str] | None = None,
+    lexicon: Lexicon | None = None,
+    sections: str = "pages",
+    topics: Mapping[str, str] | None = None,
 ) -> Script:
-    """The whole programme: opening, a section per page in the paper's order, closing."""
+    """The whole programme: opening, sections, closing.
+
+    Sections are by default the paper's own pages in the paper's order, because the page
+    order is the editors' judgement; `sections="topics"` groups articles by keyword rules."""
     words = {**default_wording(), **(wording or {})}
     lexicon = lexicon or default_lexicon()
     articles = edition.spoken_articles
@@ -172,16 +218,19 @@ def build_script(
         opening += words["rundown"].format(headlines=words["rundown_joiner"].join(lead))
 
     pages: dict[str, str] = dict(edition.extra.get("pages") or {})
-    groups: list[tuple[int | None, list[Article]]] = []
-    for article in articles:
-        if groups and groups[-1][0] == article.page:
-            groups[-1][1].append(article)
-        else:
-            groups.append((article.page, [article]))
-    sections = []
+    groups: list[tuple[str | None, list[Article]]] = []
+    if sections == "topics":
+        groups = list(_group_by_topic(articles, topics or default_topics()))
+    else:
+        for article in articles:
+            title = _page_title(article.page, pages, words)
+            if groups and groups[-1][1][-1].page == article.page:
+                groups[-1][1].append(article)
+            else:
+                groups.append((title, [article]))
+    built = []
     index = 0
-    for n, (page, members) in enumerate(groups):
-        title = _page_title(page, pages, words)
+    for n, (title, members) in enumerate(groups):
         intro: list[Segment] = []
         if title and len(groups) > 1:
             template = words["first_section"] if n == 0 else words["next_section"]
@@ -192,12 +241,12 @@ def build_script(
             scripts.append(
                 ArticleScript(index=index, article=article, segments=tuple(article_segments(article, words, lexicon)))
             )
-        sections.append(Section(title=title, intro=tuple(intro), articles=tuple(scripts)))
+        built.append(Section(title=title, intro=tuple(intro), articles=tuple(scripts)))
     return Script(
         paper=paper,
         date=edition.date,
         opening=tuple(say(opening, "anchor", "opening", PAUSE_TITLE, lexicon)),
-        sections=tuple(sections),
+        sections=tuple(built),
         closing=tuple(say(words["closing"].format(paper=paper), "anchor", "closing")),
     )
 

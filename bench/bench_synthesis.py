@@ -1,0 +1,405 @@
+"""Benchmark synthesis: whole builds of the sample edition against simple peers and floors.
+
+    PYTHONPATH=. python bench/bench_synthesis.py [--quick] [--strict] [--profile]
+
+Rows (see bench/README.md):
+
+1. edge, against tests/fake_edge.py on loopback (0.5 s latency per request, audio streamed
+   at 50x real time): audiopaper's cold build vs an epub2tts-edge-style peer that sends each
+   article's whole text in one `edge_tts.Communicate(text, voice).save(path)`, one article
+   after another. Target: audiopaper <= 0.5x the peer.
+2. espeak, offline: audiopaper's cold build vs the floor: one espeak pass over the script's
+   text (per segment, concatenated) plus two MP3 encodes of that PCM (44.1 kHz 128k as the
+   clips, 24 kHz 64k as the edition). Target: <= 4x.
+3. The same builds again with the warm cache (edge: no request may reach the service).
+4. Peak RSS of an espeak build of the edition repeated 6 times (a subprocess), target
+   < 400 MB, beside the 1x build's.
+
+--quick: 2 articles and a 2x edition, a smoke check. --strict: exit 1 when a target is
+missed. --profile: print cProfile's top functions for the cold builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+import platform
+import pstats
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+GOLD = ROOT / "tests" / "data" / "000_cbe0a290ce09cb7e.gold.json"
+DATE = "2022-10-12"
+PAPER = "平湖日报"
+LATENCY = 0.5
+SPEED = 50.0
+MEMORY_TIMES = 6
+MEMORY_LIMIT_MB = 400.0
+EDGE_TARGET = 0.5
+ESPEAK_TARGET = 4.0
+
+
+@dataclasses.dataclass
+class Row:
+    what: str
+    seconds: float | None
+    ratio: float | None = None  # vs the row's baseline
+    target: str = ""
+    ok: bool | None = None  # None: informational, or the baseline itself
+    note: str = ""
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+
+def write_edition(folder: Path, articles: int | None, times: int) -> Path:
+    """The sample edition (first `articles` of it), its articles repeated `times` times."""
+    data = json.loads(GOLD.read_text("utf-8"))
+    chosen = data["articles"][:articles] if articles else data["articles"]
+    data["articles"] = [dict(a) for _ in range(times) for a in chosen]
+    path = folder / f"edition-{len(chosen)}x{times}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return path
+
+
+def article_texts(edition: Path) -> list[str]:
+    """Each article's whole text as a simple tool would read it: title, then paragraphs."""
+    data = json.loads(edition.read_text("utf-8"))
+    return ["\n".join([a["title"], *a["paragraphs"]]) for a in data["articles"]]
+
+
+def settings_for(engine: str, out: Path, cache: Path) -> Any:
+    from audiopaper.settings import Settings, TtsSettings
+
+    return Settings(
+        paper=PAPER,
+        date=DATE,
+        engine=engine,
+        out=out,
+        quiet=True,
+        tts=TtsSettings(cache_dir=str(cache)),
+    ).validate()
+
+
+def fresh(work: Path, name: str) -> Path:
+    path = work / name
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+# -- runs --------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any], profile: cProfile.Profile | None = None) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    if profile:
+        profile.enable()
+    try:
+        result = fn()
+    finally:
+        if profile:
+            profile.disable()
+    return time.perf_counter() - t0, result
+
+
+def audiopaper_build(edition: Path, engine: str, out: Path, cache: Path) -> Any:
+    from audiopaper.build import plan_build, render
+
+    plan = plan_build([edition], settings_for(engine, out, cache))
+    report = render(plan)
+    if report.failed or not report.published or report.engine != engine:
+        raise SystemExit(f"bench: the {engine} build did not complete: {report}")
+    return report
+
+
+def peer_edge(texts: list[str], out: Path, voice: str) -> None:
+    """epub2tts-edge style: one Communicate per article, whole text, one after another."""
+    import edge_tts
+
+    async def main() -> None:
+        for i, text in enumerate(texts, 1):
+            await edge_tts.Communicate(text, voice).save(str(out / f"{i:02d}.mp3"))
+
+    asyncio.run(main())
+
+
+def espeak_floor(plan_edition: Path, work: Path) -> float:
+    """One espeak pass over the script's text plus two encodes; returns seconds."""
+    from audiopaper.audio import ffmpeg
+    from audiopaper.build import load_edition
+    from audiopaper.script import build_script
+    from audiopaper.settings import Settings
+    from audiopaper.tts import SpeechRequest
+    from audiopaper.tts.espeak import EspeakEngine
+
+    settings = Settings(paper=PAPER, date=DATE, engine="espeak")
+    edition = load_edition([plan_edition], settings)
+    script = build_script(edition, PAPER, settings.wording)
+    segments = [*script.opening]
+    for section in script.sections:
+        segments += [*section.intro]
+        for item in section.articles:
+            segments += [*item.segments]
+    segments += [*script.closing]
+    voices = settings.voices.espeak
+    engine = EspeakEngine()
+    out = fresh(work, "floor")
+    t0 = time.perf_counter()
+    pcm = bytearray()
+    rate = 22050
+    for s in segments:
+        speech = engine.synthesize(SpeechRequest(s.spoken, voices.get(s.role) or voices["anchor"]))
+        pcm += speech.pcm
+        rate = speech.sample_rate
+    ffmpeg.encode_mp3(bytes(pcm), rate, out / "clips.mp3", bitrate="128k", out_rate=44100)
+    ffmpeg.encode_mp3(bytes(pcm), rate, out / "edition.mp3", bitrate="64k", out_rate=24000)
+    return time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def fake_service() -> Iterator[Any]:
+    import pytest
+    from fake_edge import FakeEdgeService
+
+    patch = pytest.MonkeyPatch()
+    service = FakeEdgeService(latency=LATENCY, speed=SPEED)
+    try:
+        with service:
+            service.redirect(patch)
+            yield service
+    finally:
+        patch.undo()
+
+
+_CHILD = """
+import json, resource, sys
+from audiopaper.cli import cli
+try:
+    cli(sys.argv[2:], standalone_mode=False)
+finally:
+    with open(sys.argv[1], "w") as f:
+        json.dump({"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                   "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, f)
+"""
+
+
+def peak_rss_build(edition: Path, work: Path, name: str) -> tuple[float, float, float]:
+    """An espeak build in a fresh interpreter: (seconds, peak RSS of the build process in MB,
+    of its largest ffmpeg child in MB)."""
+    out, cache = fresh(work, f"{name}-out"), fresh(work, f"{name}-cache")
+    config = work / f"{name}.toml"
+    config.write_text(f'[tts]\ncache_dir = "{cache.as_posix()}"\n', "utf-8")
+    rss = work / f"{name}-rss.json"
+    cmd = [sys.executable, "-c", _CHILD, str(rss), "build", str(edition), "--engine", "espeak"]
+    cmd += ["--date", DATE, "--paper", PAPER, "--out", str(out), "--config", str(config), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env["XDG_CACHE_HOME"] = str(work / "xdg")
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=work, capture_output=True, check=False)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: the {name} build failed:\n{proc.stderr.decode(errors='replace')[-2000:]}")
+    usage = json.loads(rss.read_text())
+    return seconds, usage["self"] / 1024, usage["children"] / 1024  # Linux reports KiB
+
+
+def top_functions(profile: cProfile.Profile, total: float, limit: int = 14) -> str:
+    buf = io.StringIO()
+    stats = pstats.Stats(profile, stream=buf)
+    stats.sort_stats("tottime").print_stats(limit)
+    lines = [f"  (wall {total:.2f} s; cProfile of the build's main thread, by own time)"]
+    lines += ["  " + line for line in buf.getvalue().splitlines() if line.strip()][-limit - 1 :]
+    return "\n".join(lines)
+
+
+# -- table -------------------------------------------------------------------------------
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def print_table(rows: list[Row]) -> None:
+    head = f"{'what':<54}{'seconds':>9}{'ratio':>8}  {'target':<18}{'result':<7}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        result = "-" if r.ok is None else ("pass" if r.ok else "FAIL")
+        print(f"{r.what:<54}{fmt(r.seconds, '.2f'):>9}{fmt(r.ratio, '.2f'):>8}  {r.target:<18}{result:<7}")
+        if r.note:
+            print(f"{'':<4}{r.note}")
+
+
+def machine() -> str:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{dt.date.today().isoformat()}; nproc {os.cpu_count()} (usable {len(os.sched_getaffinity(0))}); "
+        f"Python {platform.python_version()} ({sys.executable}); {platform.system()} {platform.machine()}"
+        + (f"; {cpu}" if cpu else "")
+    )
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="2 articles, a 2x edition: a smoke check")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument("--profile", action="store_true", help="cProfile the cold builds")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = ap.parse_args()
+
+    articles = 2 if args.quick else None
+    times = 2 if args.quick else MEMORY_TIMES
+    work = Path(tempfile.mkdtemp(prefix="bench-synthesis-"))
+    os.environ["XDG_CACHE_HOME"] = str(work / "xdg")  # never the user's speech cache
+    print(f"machine: {machine()}")
+
+    from audiopaper.settings import Settings
+
+    edition = write_edition(work, articles, 1)
+    texts = article_texts(edition)
+    print(
+        f"edition: {len(texts)} articles, {sum(map(len, texts)):,} characters"
+        f"{' (--quick)' if args.quick else ''}; work folder {work}"
+    )
+    rows: list[Row] = []
+    profiles: list[tuple[str, cProfile.Profile, float]] = []
+    try:
+        # 1 + 3 (edge) ------------------------------------------------------------------
+        voice = Settings().voices.edge["anchor"].name
+        with fake_service() as service:
+            peer_out = fresh(work, "peer-out")
+            base, _ = timed(lambda: peer_edge(texts, peer_out, voice))
+            peer_requests = service.request_count
+            rows.append(
+                Row(
+                    "edge peer: 1 Communicate.save per article, serial",
+                    base,
+                    1.0,
+                    note=f"{peer_requests} requests; fake: {LATENCY} s latency, {SPEED:g}x real time",
+                )
+            )
+            service.reset()
+            out, cache = fresh(work, "edge-out"), fresh(work, "edge-cache")
+            prof = cProfile.Profile() if args.profile else None
+            cold, report = timed(lambda: audiopaper_build(edition, "edge", out, cache), prof)
+            cold_requests, most = service.request_count, service.max_active
+            if prof:
+                profiles.append(("edge cold build", prof, cold))
+            rows.append(
+                Row(
+                    "edge audiopaper build, cold cache",
+                    cold,
+                    cold / base,
+                    f"<= {EDGE_TARGET}x peer",
+                    cold / base <= EDGE_TARGET,
+                    f"{cold_requests} requests, at most {most} at once; {report.duration_ms / 60000:.1f} min of audio",
+                )
+            )
+            service.reset()
+            shutil.rmtree(out)
+            warm, _ = timed(lambda: audiopaper_build(edition, "edge", out, cache))
+            sent = service.request_count
+            rows.append(
+                Row(
+                    "edge audiopaper rebuild, warm cache",
+                    warm,
+                    warm / base,
+                    "0 requests",
+                    sent == 0,
+                    f"{sent} requests sent; {warm / cold:.2f}x the cold build",
+                )
+            )
+
+        # 2 + 3 (espeak) ----------------------------------------------------------------
+        from audiopaper.tts.espeak import EspeakEngine
+
+        EspeakEngine.availability()  # load libespeak-ng outside the timings
+        floor = espeak_floor(edition, work)
+        rows.append(Row("espeak floor: 1 pass over the text + 2 MP3 encodes", floor, 1.0))
+        out, cache = fresh(work, "espeak-out"), fresh(work, "espeak-cache")
+        prof = cProfile.Profile() if args.profile else None
+        cold, report = timed(lambda: audiopaper_build(edition, "espeak", out, cache), prof)
+        if prof:
+            profiles.append(("espeak cold build", prof, cold))
+        rows.append(
+            Row(
+                "espeak audiopaper build, cold cache",
+                cold,
+                cold / floor,
+                f"<= {ESPEAK_TARGET:g}x floor",
+                cold / floor <= ESPEAK_TARGET,
+                f"{report.duration_ms / 60000:.1f} min of audio",
+            )
+        )
+        shutil.rmtree(out)
+        warm, _ = timed(lambda: audiopaper_build(edition, "espeak", out, cache))
+        rows.append(Row("espeak audiopaper rebuild, warm cache", warm, warm / floor, note=f"{warm / cold:.2f}x the cold build"))
+
+        # 4 (memory) --------------------------------------------------------------------
+        one_s, one_rss, one_ff = peak_rss_build(edition, work, "mem1")
+        rows.append(
+            Row(
+                f"peak RSS, espeak build 1x ({len(texts)} articles)",
+                one_s,
+                None,
+                note=f"build process {one_rss:.0f} MB; largest ffmpeg child {one_ff:.0f} MB",
+            )
+        )
+        big = write_edition(work, articles, times)
+        big_s, big_rss, big_ff = peak_rss_build(big, work, f"mem{times}")
+        rows.append(
+            Row(
+                f"peak RSS, espeak build {times}x ({len(texts) * times} articles)",
+                big_s,
+                big_rss / one_rss,
+                f"< {MEMORY_LIMIT_MB:.0f} MB",
+                big_rss < MEMORY_LIMIT_MB,
+                f"build process {big_rss:.0f} MB (ratio: vs 1x RSS); largest ffmpeg child {big_ff:.0f} MB; "
+                "repeated copies hit the speech cache",
+            )
+        )
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print_table(rows)
+    for name, prof, total in profiles:
+        print(f"\nprofile: {name}")
+        print(top_functions(prof, total))
+    missed = [r.what for r in rows if r.ok is False]
+    print(f"\n{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else ""))
+    return 1 if missed and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
