@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from audiopaper.edition import Article, Credit, Edition, edition_from_json
+from audiopaper.normalize.words import cut
 from audiopaper.script import build_script, credits_line, default_wording, script_lines
 from audiopaper.script.segments import split_for_engine
-from audiopaper.script.words import words
 from tests.conftest import SAMPLE_GOLD, SHORT
 
 GOLDEN = Path(__file__).parent / "golden" / "script"
@@ -112,7 +112,7 @@ def test_segments_fit_the_limit_and_never_cut_a_word():
     assert all(len(p.encode()) <= 300 for p in pieces)
     boundaries = set()
     position = 0
-    for word in words(text):
+    for word in cut(text):
         position += len(word)
         boundaries.add(position)
     position = 0

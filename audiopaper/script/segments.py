@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from audiopaper.script.words import words
+from audiopaper.normalize.words import cut as cut_words
 
 MAX_BYTES = 1200  # UTF-8 bytes per engine call: ~400 Chinese characters, well under edge's 4096
 
@@ -42,7 +42,7 @@ def _fit(sentence: str, max_bytes: int) -> list[str]:
     # A clause longer than the limit: cut between words.
     out: list[str] = []
     current = ""
-    for word in words(sentence):
+    for word in cut_words(sentence):
         if current and _size(current + word) > max_bytes:
             out.append(current)
             current = ""

@@ -62,6 +62,9 @@ Progress = Callable[[int], None]
 
 
 class Engine(ABC):
+    """A speech engine. Implement `synthesize` (one request at a time) or `synthesize_many`
+    (engines that batch or run requests concurrently); each default is built on the other."""
+
     NAME: ClassVar[str]
 
     @classmethod
@@ -69,9 +72,12 @@ class Engine(ABC):
     def availability(cls) -> str | None:
         """None when the engine can run here, else what is missing and how to fix it."""
 
-    @abstractmethod
     def synthesize(self, request: SpeechRequest) -> Speech:
         """Render one request; raise on failure."""
+        result = self.synthesize_many([request])[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def synthesize_many(
         self, requests: Sequence[SpeechRequest], progress: Progress | None = None

@@ -101,12 +101,6 @@ class CachedEngine(Engine):
     def availability(cls) -> str | None:
         return None
 
-    def synthesize(self, request: SpeechRequest) -> Speech:
-        result = self.synthesize_many([request])[0]
-        if isinstance(result, BaseException):
-            raise result
-        return result
-
     def synthesize_many(
         self, requests: Sequence[SpeechRequest], progress: Progress | None = None
     ) -> list[Speech | BaseException]:

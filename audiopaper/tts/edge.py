@@ -287,12 +287,6 @@ class EdgeEngine(Engine):
 
     # --- synthesis -----------------------------------------------------------------------
 
-    def synthesize(self, request: SpeechRequest) -> Speech:
-        result = self.synthesize_many([request])[0]
-        if isinstance(result, BaseException):
-            raise result
-        return result
-
     def synthesize_many(
         self, requests: Sequence[SpeechRequest], progress: Progress | None = None
     ) -> list[Speech | BaseException]:
