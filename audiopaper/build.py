@@ -180,6 +180,10 @@ def make_script(edition: Edition, settings: Settings) -> Script:
 def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
     edition = load_edition(inputs, settings)
     engine, note = choose_engine(settings.engine, settings)
+    check_voice = getattr(engine, "check_voice", None)
+    if check_voice is not None:  # a typo in the config fails now, not after the opening
+        for voice in settings.voices.for_engine(engine.NAME).values():
+            check_voice(voice.name)
     return Plan(
         edition=edition,
         script=make_script(edition, settings),
@@ -400,7 +404,8 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
         if edition.chapters:  # the last chapter runs to the end: the sign-off belongs to it
             last = edition.chapters[-1]
             edition.chapters[-1] = Chapter(last.title, last.start_ms, duration_ms)
-        cover = Path(audio.cover) if audio.cover else None
+        artwork = audio.cover or settings.feed.image
+        cover = Path(artwork) if artwork and Path(artwork).is_file() else None
         edition_tags = Tags(
             title=_album(plan),
             artist=plan.script.paper,

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3, BitrateMode
+from PIL import Image
 from scipy.signal import resample_poly
 
 from audiopaper.audio import ffmpeg
@@ -170,15 +171,22 @@ def _tone(path: Path, seconds: float, rate: int = 22050) -> None:
 def test_intro_music_chime_and_profiles_from_config(tmp_path: Path):
     intro = tmp_path / "intro.wav"
     _tone(intro, 4.0)
+    cover = tmp_path / "cover.png"
+    Image.new("RGB", (1400, 1400), "darkred").save(cover)
     config = tmp_path / "audiopaper.toml"
-    config.write_text(f'[audio]\nchime = true\nintro_music = "{intro.as_posix()}"\nclip_profile = "podcast"\n', "utf-8")
+    config.write_text(
+        f'[audio]\nchime = true\nintro_music = "{intro.as_posix()}"\nclip_profile = "podcast"\n'
+        f'[feed]\nimage = "{cover.as_posix()}"\n',
+        "utf-8",
+    )
     out = tmp_path / "out"
     args = ["build", str(SHORT), "--engine", "espeak", "--out", str(out), "--config", str(config), "--quiet"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     folder = out / "2023-05-18"
-    first_chapter = ID3(folder / "edition.mp3").getall("CHAP")[0]
-    assert first_chapter.start_time > 4000  # after the intro music and the opening
+    tags = ID3(folder / "edition.mp3")
+    assert tags.getall("CHAP")[0].start_time > 4000  # after the intro music and the opening
+    assert tags.getall("APIC")[0].data == cover.read_bytes()
     for clip in (folder / "clips").glob("*.mp3"):
         assert lufs(decode(clip)) == pytest.approx(-16, abs=1)
     # The notice is kept in the edition but never spoken.

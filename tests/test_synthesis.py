@@ -153,3 +153,10 @@ def test_a_killed_build_completes_on_rerun(tmp_path: Path, config: Path):
     leftovers = [p for p in out.rglob("*") if p.name.startswith(".")]
     assert leftovers == []
     assert manifest(out)["complete"] and len(manifest(out)["clips"]) == 2
+
+
+def test_an_unknown_voice_in_the_config_fails_before_any_request(fake: FakeEdgeService, tmp_path: Path, config: Path):
+    config.write_text(config.read_text("utf-8") + '\n[voices.edge.reporter]\nname = "zh-CN-NoSuchNeural"\n', "utf-8")
+    result = build(tmp_path / "out", config, "--engine", "edge")
+    assert result.exit_code == 1
+    assert "zh-CN-NoSuchNeural" in result.output and fake.request_count == 0
