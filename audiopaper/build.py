@@ -22,6 +22,7 @@ from audiopaper.audio import (
     assemble,
     encode_normalized,
     load_audio,
+    loudness,
     normalized,
     shift,
     silence,
@@ -41,13 +42,14 @@ from audiopaper.publish.page import write_edition_page
 from audiopaper.publish.site import rebuild as rebuild_site
 from audiopaper.publish.tags import Tags, write_tags
 from audiopaper.publish.transcript import to_srt, to_vtt
-from audiopaper.script import PAUSE_PARAGRAPH, PAUSE_TITLE, ArticleScript, Script, Segment, build_script
+from audiopaper.script import PAUSE_PARAGRAPH, PAUSE_TITLE, ArticleScript, Script, Segment, build_script, engine_calls
 from audiopaper.script.segments import split_sentences
 from audiopaper.settings import Settings
 from audiopaper.tts import Engine, Speech, SpeechRequest, Voice, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
 SAMPLE_PAPER = "平湖日报"
+INTRO_RATE = 24000  # music before any speech: the edition then runs at this rate
 SAMPLE_DATE = "2022-10-12"  # the issue date of the bundled page
 
 
@@ -202,28 +204,50 @@ def _pause_ms(segment: Segment, settings: Settings) -> int:
 
 
 class _Renderer:
-    """Speech for a run of segments, assembled with pauses, trimmed to fixed pads."""
+    """The edition's speech, item by item in reading order.
+
+    Every engine call of the edition goes to the engine as one stream, so an online engine
+    keeps its connections busy across articles while the caller assembles and encodes the
+    items already spoken; each item comes back assembled with its pauses, trimmed to fixed
+    pads, with one cue per written sentence."""
 
     def __init__(self, plan: Plan, progress: Callable[[int], None] | None) -> None:
         self.plan = plan
-        self.progress = progress
         self.voices = plan.settings.voices.for_engine(plan.engine.NAME)
+        self.calls = [engine_calls(segments) for _, _, segments in plan.script.items()]
+        requests = [SpeechRequest(text=c.spoken, voice=self.voice(c.role)) for calls in self.calls for c in calls]
+        self.results = plan.engine.stream(requests, progress)
+        self.next_item = 0
 
     def voice(self, role: str) -> Voice:
         return self.voices.get(role) or self.voices["anchor"]
 
-    def render(self, segments: Sequence[Segment], item: str) -> tuple[AudioSegment, list[Cue]]:
-        requests = [SpeechRequest(text=s.spoken, voice=self.voice(s.role)) for s in segments]
-        results = self.plan.engine.synthesize_many(requests, self.progress)
-        placed = []
-        for segment, result in zip(segments, results, strict=True):
+    def close(self) -> None:
+        close = getattr(self.results, "close", None)
+        if close:
+            close()
+
+    def render(self, name: str) -> tuple[AudioSegment, list[Cue]]:
+        """The next item's audio and cues, or ItemFailed naming it."""
+        calls = self.calls[self.next_item]
+        self.next_item += 1
+        pieces: list[Placed] = []
+        failure: BaseException | None = None
+        for call in calls:
+            result = next(self.results)  # taken even after a failure: the stream stays in step
             if not isinstance(result, Speech):
-                raise ItemFailed(item, str(result) or type(result).__name__)
-            written = tuple(split_sentences(segment.written))
-            placed.append(Placed(speech=result, pause_after_ms=_pause_ms(segment, self.plan.settings), written=written))
-        audio_settings = self.plan.settings.audio
-        sound, cues = assemble(placed, audio_settings.sample_rate)
-        sound, moved = trim(sound, audio_settings.pad_head_ms, audio_settings.pad_tail_ms)
+                failure = failure or result
+                continue
+            for speech, held in result.split([s.spoken for s in call.segments]):
+                segments = [call.segments[i] for i in held]
+                written = tuple(w for s in segments for w in split_sentences(s.written))
+                pieces.append(Placed(speech, _pause_ms(segments[-1], self.plan.settings), written))
+        if failure is not None or not pieces:
+            raise ItemFailed(name, str(failure) or type(failure).__name__)
+        audio = self.plan.settings.audio
+        rate = audio.sample_rate or pieces[0].speech.sample_rate
+        sound, cues = assemble(pieces, rate)
+        sound, moved = trim(sound, audio.pad_head_ms, audio.pad_tail_ms)
         return sound, shift(cues, moved, len(sound))
 
 
@@ -247,10 +271,12 @@ class _Edition:
         # edition cannot be measured and encoded again.
         self.codec_offsets: list[float] = []
 
-    def put(self, sound: AudioSegment, cues: Sequence[Cue] = (), normalize: bool = True) -> None:
+    def put(
+        self, sound: AudioSegment, cues: Sequence[Cue] = (), normalize: bool = True, lufs: float | None = None
+    ) -> None:
         self.cues += shift(cues, self.encoder.written_ms)
         if normalize:
-            sound = normalized(sound, self.profile, self.codec_offset)
+            sound = normalized(sound, self.profile, self.codec_offset, lufs)
         self.encoder.write(sound)
 
     @property
@@ -258,11 +284,19 @@ class _Edition:
         return sum(self.codec_offsets) / len(self.codec_offsets) if self.codec_offsets else 0.0
 
     def pause(self, ms: int) -> None:
-        self.encoder.write(silence(ms, self.encoder.sample_rate))
+        if self.encoder.sample_rate:
+            self.encoder.write(silence(ms, self.encoder.sample_rate))
 
 
 def _write_clip(
-    staging: Path, item: ArticleScript, sound: AudioSegment, cues: list[Cue], plan: Plan, tracks: int, offset: float
+    staging: Path,
+    item: ArticleScript,
+    sound: AudioSegment,
+    cues: list[Cue],
+    plan: Plan,
+    tracks: int,
+    offset: float,
+    lufs: float,
 ) -> tuple[ClipEntry, float]:
     """The article's clip, tags and transcripts; and the loudness offset the codec needed
     (starting from `offset`, what earlier clips needed, most clips are encoded once)."""
@@ -278,6 +312,7 @@ def _write_clip(
         bitrate=audio.clip_bitrate,
         out_rate=audio.clip_rate,
         offset_db=offset,
+        measured_lufs=lufs,
     )
     tags = Tags(
         title=article.title,
@@ -346,7 +381,6 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
     settings = plan.settings
     out = settings.out
     audio = settings.audio
-    rate = audio.sample_rate
     final = out / plan.date
     recover(out)
     staging = out / f".staging-{plan.date}-{os.getpid()}"
@@ -357,45 +391,34 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
     tracks = len(plan.script.articles)
     edition_path = staging / EDITION_AUDIO
     try:
-        with StreamingEncoder(
-            edition_path, sample_rate=rate, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate
-        ) as encoder:
+        with StreamingEncoder(edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate) as encoder:
             edition = _Edition(encoder, PROFILES[audio.edition_profile])
             if audio.intro_music:
-                edition.put(load_audio(Path(audio.intro_music), rate))
-            try:
-                edition.put(*renderer.render(plan.script.opening, "opening"))
-            except ItemFailed as exc:
-                failed.append(exc)
-            for section in plan.script.sections:
-                if section.intro:
-                    try:
-                        edition.put(*renderer.render(section.intro, section.title or "section"))
-                    except ItemFailed as exc:
-                        failed.append(exc)
-                for item in section.articles:
-                    try:
-                        sound, cues = renderer.render(item.segments, item.article.title)
-                    except ItemFailed as exc:
-                        failed.append(exc)
-                        continue
-                    clip, offset = _write_clip(staging, item, sound, cues, plan, tracks, edition.codec_offset)
-                    clips.append(clip)
-                    edition.codec_offsets.append(offset)
-                    if audio.chime and edition.chapters:
-                        edition.put(
-                            AudioSegment(chime_pcm(rate), sample_width=2, frame_rate=rate, channels=1), normalize=False
-                        )
-                    start = encoder.written_ms
+                edition.put(load_audio(Path(audio.intro_music), audio.sample_rate or INTRO_RATE))
+            for name, item, _ in plan.script.items():
+                try:
+                    sound, cues = renderer.render(name)
+                except ItemFailed as exc:
+                    failed.append(exc)
+                    continue
+                if item is None:  # opening, section intro, closing: the edition's own
                     edition.put(sound, cues)
-                    edition.pause(audio.pause_article_ms)
-                    edition.chapters.append(Chapter(item.article.title, start, encoder.written_ms))
-            try:
-                edition.put(*renderer.render(plan.script.closing, "closing"))
-            except ItemFailed as exc:
-                failed.append(exc)
+                    continue
+                lufs = loudness.measure(sound.raw_data, sound.frame_rate).lufs  # once, for both
+                clip, offset = _write_clip(staging, item, sound, cues, plan, tracks, edition.codec_offset, lufs)
+                clips.append(clip)
+                edition.codec_offsets.append(offset)
+                if audio.chime and edition.chapters:
+                    chime = AudioSegment(
+                        chime_pcm(sound.frame_rate), sample_width=2, frame_rate=sound.frame_rate, channels=1
+                    )
+                    edition.put(chime, normalize=False)
+                start = encoder.written_ms
+                edition.put(sound, cues, lufs=lufs)
+                edition.pause(audio.pause_article_ms)
+                edition.chapters.append(Chapter(item.article.title, start, encoder.written_ms))
             if audio.outro_music:
-                edition.put(load_audio(Path(audio.outro_music), rate))
+                edition.put(load_audio(Path(audio.outro_music), encoder.sample_rate or INTRO_RATE))
             duration_ms = encoder.written_ms
         if not clips:
             raise EngineUnavailable(
@@ -449,6 +472,7 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             replace_dir(staging, final)
             rebuild_site(out, settings)
     finally:
+        renderer.close()
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         if isinstance(plan.engine, CachedEngine):

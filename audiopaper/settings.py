@@ -40,7 +40,7 @@ class FeedSettings:
 
 @dataclass(frozen=True)
 class AudioSettings:
-    sample_rate: int = 24000  # what the engines' audio is resampled to while assembling
+    sample_rate: int = 0  # assembly rate; 0: the engine's own (espeak 22050, edge 24000)
     clip_rate: int = 44100  # radio playout wants 44.1 kHz
     clip_bitrate: str = "128k"
     clip_profile: str = "broadcast"  # EBU R128: -23 LUFS, -1 dBTP

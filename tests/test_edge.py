@@ -269,3 +269,13 @@ def test_unreachable_service_fails_each_request(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(edge_tts.communicate, "WSS_URL", url)
     results = engine(tries=2).synthesize_many(requests(2))
     assert all(isinstance(r, OSError) for r in results), results
+
+
+def test_stream_gives_results_in_order_with_bounded_concurrency(fake: FakeEdgeService) -> None:
+    fake.add_fault("drop", every=4)
+    batch = requests(9)
+    results = list(engine(concurrency=3).stream(batch))
+    assert all(isinstance(r, Speech) for r in results)
+    heard = [r.sentences[0].text for r in results]  # type: ignore[union-attr]
+    assert heard == [f"第{i}条新闻。" for i in range(9)]
+    assert fake.max_active <= 3

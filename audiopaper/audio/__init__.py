@@ -6,10 +6,9 @@ to the edition's encoder as it goes, and dropped.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -18,8 +17,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
-
-from scipy.signal import resample_poly
 
 from audiopaper.audio import ffmpeg, loudness
 from audiopaper.tts import Sentence, Speech
@@ -44,19 +41,8 @@ class Cue:
     text: str
 
 
-def resample(pcm: bytes, rate_in: int, rate_out: int) -> bytes:
-    """Band-limited resampling. pydub's (audioop's) linear interpolation leaves images
-    above the old Nyquist that the loudness meter counts and the MP3 encoder then drops,
-    so the published loudness would miss its target."""
-    if rate_in == rate_out:
-        return pcm
-    g = math.gcd(rate_in, rate_out)
-    samples = resample_poly(loudness.to_float(pcm), rate_out // g, rate_in // g)
-    return loudness.to_pcm(samples)
-
-
 def to_audio(speech: Speech, sample_rate: int) -> AudioSegment:
-    pcm = resample(speech.pcm, speech.sample_rate, sample_rate)
+    pcm = ffmpeg.resample_pcm(speech.pcm, speech.sample_rate, sample_rate)
     return AudioSegment(data=pcm, sample_width=2, frame_rate=sample_rate, channels=1)
 
 
@@ -84,15 +70,20 @@ def written_cues(speech: Speech, written: Sequence[str]) -> list[Cue]:
 
 def assemble(pieces: Sequence[Placed], sample_rate: int) -> tuple[AudioSegment, list[Cue]]:
     """Join pieces with their pauses; return the audio and one cue per written sentence."""
-    audio = AudioSegment.silent(duration=0, frame_rate=sample_rate)
+    chunks: list[bytes] = []
     cues: list[Cue] = []
+    position = 0  # bytes
     for piece in pieces:
-        offset = len(audio)
-        audio += to_audio(piece.speech, sample_rate)
-        cues += shift(written_cues(piece.speech, piece.written), offset)
+        pcm = ffmpeg.resample_pcm(piece.speech.pcm, piece.speech.sample_rate, sample_rate)
+        speech = Speech(pcm, sample_rate, piece.speech.sentences)
+        cues += shift(written_cues(speech, piece.written), position * 500 // sample_rate)
+        chunks.append(pcm)
+        position += len(pcm)
         if piece.pause_after_ms:
-            audio += AudioSegment.silent(duration=piece.pause_after_ms, frame_rate=sample_rate)
-    return audio, cues
+            gap = bytes(piece.pause_after_ms * sample_rate // 1000 * 2)
+            chunks.append(gap)
+            position += len(gap)
+    return AudioSegment(data=b"".join(chunks), sample_width=2, frame_rate=sample_rate, channels=1), cues
 
 
 def shift(cues: Sequence[Cue], by_ms: int, length_ms: int | None = None) -> list[Cue]:
@@ -116,11 +107,15 @@ def trim(audio: AudioSegment, head_ms: int, tail_ms: int) -> tuple[AudioSegment,
     return silence(head_ms, rate) + core + silence(tail_ms, rate), head_ms - lead
 
 
-def normalized(audio: AudioSegment, profile: loudness.Profile, offset_db: float = 0.0) -> AudioSegment:
-    """`audio` at the profile's loudness, `offset_db` higher to make good what the codec takes."""
-    target = replace(profile, lufs=profile.lufs + offset_db)
-    samples = loudness.normalize(loudness.to_float(audio.raw_data), audio.frame_rate, target)
-    return audio._spawn(loudness.to_pcm(samples))
+def normalized(
+    audio: AudioSegment, profile: loudness.Profile, offset_db: float = 0.0, measured_lufs: float | None = None
+) -> AudioSegment:
+    """`audio` at the profile's loudness, `offset_db` higher to make good what the codec
+    takes. `measured_lufs`, the audio's own loudness, saves measuring it again."""
+    if measured_lufs is None:
+        measured_lufs = loudness.measure(audio.raw_data, audio.frame_rate).lufs
+    pcm = loudness.normalize_pcm(audio.raw_data, audio.frame_rate, measured_lufs, profile, offset_db)
+    return audio._spawn(pcm)
 
 
 # MP3 encoding loses a few tenths of a LU on synthetic speech (measured: 0.44 LU for espeak at
@@ -129,13 +124,22 @@ LOUDNESS_TOLERANCE = 0.2
 
 
 def encode_normalized(
-    audio: AudioSegment, out: Path, profile: loudness.Profile, *, bitrate: str, out_rate: int, offset_db: float = 0.0
+    audio: AudioSegment,
+    out: Path,
+    profile: loudness.Profile,
+    *,
+    bitrate: str,
+    out_rate: int,
+    offset_db: float = 0.0,
+    measured_lufs: float | None = None,
 ) -> tuple[loudness.Measurement, float]:
     """Normalize and encode; measure the MP3 and, if the codec moved it off target, encode
     once more with the difference made good. Returns the file's measurement and the offset
     that hit the target (the next piece can start from it)."""
+    if measured_lufs is None:
+        measured_lufs = loudness.measure(audio.raw_data, audio.frame_rate).lufs
     for _ in range(2):
-        encode_mp3(normalized(audio, profile, offset_db), out, bitrate=bitrate, out_rate=out_rate)
+        encode_mp3(normalized(audio, profile, offset_db, measured_lufs), out, bitrate=bitrate, out_rate=out_rate)
         lufs, peak = ffmpeg.measure_loudness(out)
         error = lufs - profile.lufs
         if abs(error) <= LOUDNESS_TOLERANCE:
@@ -165,19 +169,30 @@ def duration_ms(path: Path) -> int:
 
 
 class StreamingEncoder:
-    """Encodes a long programme to MP3 as its parts arrive, so it is never all in memory."""
+    """Encodes a long programme to MP3 as its parts arrive, so it is never all in memory.
 
-    def __init__(self, out: Path, *, sample_rate: int, bitrate: str, out_rate: int) -> None:
-        self.sample_rate = sample_rate
+    The encoder starts with the first part, at that part's sample rate (the engine's own:
+    no resampling in Python); a later part at another rate is resampled to it."""
+
+    def __init__(self, out: Path, *, bitrate: str, out_rate: int) -> None:
+        self.out = out
+        self.bitrate = bitrate
+        self.out_rate = out_rate
+        self.sample_rate = 0
         self._frames = 0
-        self._encoder = ffmpeg.PcmToMp3(out, sample_rate=sample_rate, bitrate=bitrate, out_rate=out_rate)
+        self._encoder: ffmpeg.PcmToMp3 | None = None
 
     @property
     def written_ms(self) -> int:
-        return self._frames * 1000 // self.sample_rate
+        return self._frames * 1000 // self.sample_rate if self.sample_rate else 0
 
     def write(self, audio: AudioSegment) -> None:
-        pcm = resample(audio.raw_data, audio.frame_rate, self.sample_rate)
+        if self._encoder is None:
+            self.sample_rate = audio.frame_rate
+            self._encoder = ffmpeg.PcmToMp3(
+                self.out, sample_rate=self.sample_rate, bitrate=self.bitrate, out_rate=self.out_rate
+            )
+        pcm = ffmpeg.resample_pcm(audio.raw_data, audio.frame_rate, self.sample_rate)
         self._encoder.write(pcm)
         self._frames += len(pcm) // 2
 
@@ -185,6 +200,8 @@ class StreamingEncoder:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._encoder is None:
+            return
         if kind is None:
             self._encoder.close()
         else:

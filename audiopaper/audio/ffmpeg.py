@@ -52,20 +52,37 @@ def run(args: Sequence[str], stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-def measure_loudness(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) of a file by ffmpeg's EBU R128 meter, streamed, so
-    an hour-long edition costs no memory."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path)]
+def _r128(input_args: Sequence[str], stdin: bytes | None, what: str) -> tuple[float, float]:
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", *input_args]
     cmd += ["-af", "ebur128=peak=true", "-f", "null", "-"]
-    proc = subprocess.run(cmd, capture_output=True, check=False)
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
     if proc.returncode != 0:
         raise _failure(proc.stderr)
     summary = proc.stderr.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
     lufs = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     if not lufs or not peak:
-        raise FfmpegError(f"ffmpeg did not report the loudness of {path.name}")
+        raise FfmpegError(f"ffmpeg did not report the loudness of {what}")
     return float(lufs.group(1)), float(peak.group(1))
+
+
+def measure_loudness(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of a file by ffmpeg's EBU R128 meter, streamed, so
+    an hour-long edition costs no memory."""
+    return _r128(["-i", str(path)], None, path.name)
+
+
+def measure_pcm_loudness(pcm: bytes, sample_rate: int) -> tuple[float, float]:
+    """The same for s16le mono PCM."""
+    return _r128(["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"], pcm, "the audio")
+
+
+def resample_pcm(pcm: bytes, rate_in: int, rate_out: int) -> bytes:
+    """s16le mono PCM at another rate, band-limited (ffmpeg's resampler)."""
+    if rate_in == rate_out:
+        return pcm
+    args = ["-f", "s16le", "-ac", "1", "-ar", str(rate_in), "-i", "pipe:0"]
+    return run([*args, "-f", "s16le", "-ac", "1", "-ar", str(rate_out), "pipe:1"], stdin=pcm)
 
 
 def _mp3_args(out: Path, bitrate: str, out_rate: int) -> list[str]:

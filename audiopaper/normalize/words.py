@@ -44,6 +44,11 @@ def _jieba():  # type: ignore[no-untyped-def]
     return jieba
 
 
+def shared_tokenizer():  # type: ignore[no-untyped-def]
+    """jieba's default tokenizer, initialized once and quietly: the package's one dictionary."""
+    return _jieba().dt
+
+
 @lru_cache(maxsize=65536)
 def cut(text: str) -> tuple[str, ...]:
     return tuple(_jieba().lcut(text, HMM=False))

@@ -18,7 +18,7 @@ from importlib import resources
 
 from audiopaper.edition import Article, Edition
 from audiopaper.script.lexicon import Lexicon, default_lexicon
-from audiopaper.script.segments import split_for_engine
+from audiopaper.script.segments import MAX_BYTES, split_for_engine
 from audiopaper.script.spoken import to_spoken
 
 WEEKDAYS = "一二三四五六日"
@@ -85,6 +85,30 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Call:
+    """One engine call: consecutive segments of one voice, spoken in one request. Fewer,
+    longer requests; the pauses between the segments are cut in afterwards."""
+
+    role: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def spoken(self) -> str:
+        return "".join(s.spoken for s in self.segments)
+
+
+def engine_calls(segments: Sequence[Segment], max_bytes: int = MAX_BYTES) -> list[Call]:
+    calls: list[Call] = []
+    for segment in segments:
+        last = calls[-1] if calls else None
+        if last and last.role == segment.role and len((last.spoken + segment.spoken).encode()) <= max_bytes:
+            calls[-1] = Call(last.role, (*last.segments, segment))
+        else:
+            calls.append(Call(segment.role, (segment,)))
+    return calls
+
+
+@dataclass(frozen=True)
 class ArticleScript:
     index: int  # reading order, from 1
     article: Article
@@ -110,14 +134,22 @@ class Script:
     def articles(self) -> tuple[ArticleScript, ...]:
         return tuple(a for s in self.sections for a in s.articles)
 
-    def segments(self) -> list[tuple[str | None, Segment]]:
-        """Every engine call in reading order, with the article title it belongs to."""
-        out: list[tuple[str | None, Segment]] = [(None, s) for s in self.opening]
+    def items(self) -> list[tuple[str, ArticleScript | None, tuple[Segment, ...]]]:
+        """What the edition reads, in order: (name, the article or None, its segments)."""
+        out: list[tuple[str, ArticleScript | None, tuple[Segment, ...]]] = [("opening", None, self.opening)]
         for section in self.sections:
-            out += [(None, s) for s in section.intro]
-            for article in section.articles:
-                out += [(article.article.title, s) for s in article.segments]
-        return out + [(None, s) for s in self.closing]
+            if section.intro:
+                out.append((section.title or "section", None, section.intro))
+            out += [(a.article.title, a, a.segments) for a in section.articles]
+        return [*out, ("closing", None, self.closing)]
+
+    def segments(self) -> list[tuple[str | None, Segment]]:
+        """Every segment in reading order, with the article title it belongs to."""
+        return [(a.article.title if a else None, s) for _, a, segments in self.items() for s in segments]
+
+    def calls(self) -> list[tuple[str | None, Call]]:
+        """Every engine call in reading order, with the article title it belongs to."""
+        return [(a.article.title if a else None, c) for _, a, segments in self.items() for c in engine_calls(segments)]
 
 
 def say(
@@ -130,7 +162,7 @@ def say(
     pieces = split_for_engine(written)
     return [
         Segment(
-            spoken=to_spoken(lexicon.apply(piece, names=True)[0] if lexicon else piece),
+            spoken=_ends_sentence(to_spoken(lexicon.apply(piece, names=True)[0] if lexicon else piece)),
             written=piece,
             role=role,
             part=part,
@@ -138,6 +170,15 @@ def say(
         )
         for i, piece in enumerate(pieces)
     ]
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;…][”’」』)）]*\s*$")
+
+
+def _ends_sentence(spoken: str) -> str:
+    """Every segment ends a sentence, so the engine's sentence timings mark where one
+    segment ends and the next begins in a call that carries several."""
+    return spoken if _SENTENCE_END.search(spoken) or not spoken.strip() else spoken.rstrip() + "。"
 
 
 def _date_words(date: str) -> tuple[str, str]:
@@ -255,9 +296,9 @@ def script_lines(script: Script) -> Sequence[str]:
     """One line per engine call, `[role] text`, a blank line between articles."""
     lines: list[str] = []
     previous: object = object()
-    for title, segment in script.segments():
+    for title, call in script.calls():
         if title != previous and lines:
             lines.append("")
         previous = title
-        lines.append(f"[{segment.role}] {segment.spoken}")
+        lines.append(f"[{call.role}] {call.spoken}")
     return lines

@@ -18,13 +18,13 @@ which trusts jieba's person-name tag only when it is believable (see
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from audiopaper.normalize.words import shared_tokenizer
 from audiopaper.resources import voices_dir
 
 DEFAULT_PATH = voices_dir() / "lexicon.tsv"
@@ -96,39 +96,43 @@ class Lexicon:
                 lexicon.words[cols[0]] = cols[1]
         return lexicon
 
-    # --- jieba, built lazily once per lexicon: initializing costs ~0.5-1 s ---
+    # --- jieba: the package's one dictionary (normalize.words loads it once, quietly) ---
 
     @property
     def _tokenizer(self) -> Any:  # jieba ships no type hints
-        tok = self.__dict__.get("_tok")
-        if tok is None:
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            tok = jieba.Tokenizer()
-            tok.initialize()
+        if not self.__dict__.get("_words_added"):
+            # The lexicon's words join the shared dictionary so that 林埭 stays one word.
+            # One dictionary, not a private copy: each copy costs ~70 MB.
+            tok = shared_tokenizer()
             for word in self.words:
-                if len(word) > 1:
+                if len(word) > 1 and word not in tok.FREQ:
                     tok.add_word(word)
-            self.__dict__["_tok"] = tok
-        return tok
+            self.__dict__["_words_added"] = True
+        return shared_tokenizer()
 
     @property
     def _pos_tokenizer(self) -> Any:
-        pos = self.__dict__.get("_pos")
-        if pos is None:
-            import jieba.posseg
+        import jieba.posseg
 
-            pos = jieba.posseg.POSTokenizer(self._tokenizer)
-            self.__dict__["_pos"] = pos
-        return pos
+        self._tokenizer  # noqa: B018  (adds the lexicon's words first)
+        return jieba.posseg.dt
 
     def _tagged(self, text: str) -> Iterable[tuple[str, str, int]]:
-        """(word, tag, position) for every token of ``text``."""
+        """(word, tag, position) for every token of ``text``, with jieba's part-of-speech
+        tags: for lint, where the extra ~80 MB of tag tables do not matter."""
         position = 0
         for pair in self._pos_tokenizer.cut(text):
             yield pair.word, pair.flag, position
             position += len(pair.word)
+
+    def _guessed(self, text: str) -> Iterable[tuple[str, str, int]]:
+        """(word, tag, position) with a cheap name guess instead of POS tagging: a word
+        jieba's HMM found that its dictionary does not hold (or holds as rare) is tagged as a
+        possible name; _is_person_name then applies the same conservative rules."""
+        freq = self._tokenizer.FREQ
+        for word, start, _ in self._tokenizer.tokenize(text, HMM=True):
+            unknown = (freq.get(word) or 0) <= _MAX_NAME_FREQ and 2 <= len(word) <= 4
+            yield word, "nr" if unknown else "", start
 
     # --- names ---
 
@@ -168,7 +172,7 @@ class Lexicon:
         out: list[str] = []
         changes: list[Change] = []
         if names:
-            tokens: Iterable[tuple[str, str, int]] = self._tagged(text)
+            tokens: Iterable[tuple[str, str, int]] = self._guessed(text)
         else:
             tokens = ((w, "", start) for w, start, _ in self._tokenizer.tokenize(text))
         for word, tag, position in tokens:

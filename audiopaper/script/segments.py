@@ -11,7 +11,7 @@ import re
 
 from audiopaper.normalize.words import cut as cut_words
 
-MAX_BYTES = 1200  # UTF-8 bytes per engine call: ~400 Chinese characters, well under edge's 4096
+MAX_BYTES = 3000  # UTF-8 bytes per engine call: ~1000 Chinese characters, under edge's 4096
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])(?![”’」』)）\]])|(?<=[。！？!?…][”’」』)）])")
 _CLAUSE_END = re.compile(r"(?<=[,，、：:])")

@@ -8,10 +8,11 @@ recently used entries (a hit refreshes an entry's mtime).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from audiopaper.fsutil import atomic_write_bytes
@@ -39,6 +40,9 @@ class SpeechCache:
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.speech"
+
+    def has(self, key: str) -> bool:
+        return self._path(key).is_file()
 
     def get(self, key: str) -> Speech | None:
         path = self._path(key)
@@ -118,3 +122,40 @@ class CachedEngine(Engine):
                 if isinstance(speech, Speech):
                     self.cache.put(keys[i], speech)
         return [r for r in results if r is not None]
+
+    def stream(
+        self, requests: Sequence[SpeechRequest], progress: Progress | None = None
+    ) -> Iterator[Speech | BaseException]:
+        """In order: hits read from disk only when their turn comes (a warm rebuild of a long
+        edition is not loaded at once), misses streamed from the engine meanwhile."""
+        keys = [self.cache.key(self.inner.NAME, r) for r in requests]
+        missing = [i for i, k in enumerate(keys) if not self.cache.has(k)]
+        self.cache.hits += len(requests) - len(missing)
+        self.cache.misses += len(missing)
+        fresh = self.inner.stream([requests[i] for i in missing], progress)
+        with contextlib.closing(fresh):
+            yield from self._merge(requests, keys, set(missing), fresh, progress)
+
+    def _merge(
+        self,
+        requests: Sequence[SpeechRequest],
+        keys: Sequence[str],
+        wanted: set[int],
+        fresh: Iterator[Speech | BaseException],
+        progress: Progress | None,
+    ) -> Iterator[Speech | BaseException]:
+        for i, key in enumerate(keys):
+            if i in wanted:
+                result = next(fresh)
+                if isinstance(result, Speech):
+                    self.cache.put(key, result)
+                yield result
+                continue
+            speech = self.cache.get(key)
+            if speech is None:  # evicted or torn since we looked: render it now
+                speech = self.inner.synthesize_many([requests[i]])[0]
+                if isinstance(speech, Speech):
+                    self.cache.put(key, speech)
+            elif progress:
+                progress(1)
+            yield speech

@@ -24,7 +24,7 @@ import random
 import re
 import threading
 import uuid
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -295,18 +295,83 @@ class EdgeEngine(Engine):
         Raises before any network traffic for what no retry can fix: an unknown voice, a text
         over 4096 bytes (the caller's splitter should have cut it), ffmpeg missing.
         """
+        self._precheck(requests)
+        if not requests:
+            return []
+        return _run(self._synthesize_all(requests, progress))
+
+    def stream(
+        self, requests: Sequence[SpeechRequest], progress: Progress | None = None
+    ) -> Iterator[Speech | BaseException]:
+        """Results in request order while later requests are still in flight: the whole
+        edition keeps `concurrency` requests busy, and at most twice that many finished
+        results wait for the caller, so memory stays bounded however long the edition."""
+        self._precheck(requests)
+        if not requests:
+            return
+        window = 2 * self.concurrency
+        ready: dict[int, Speech | BaseException] = {}
+        changed = threading.Condition()
+        state: dict[str, Any] = {}
+        started = threading.Event()
+
+        async def main() -> None:
+            gate = asyncio.Semaphore(self.concurrency)
+            room = asyncio.Semaphore(window)
+            state["loop"], state["room"] = asyncio.get_running_loop(), room
+            state["task"] = asyncio.current_task()
+            started.set()
+
+            async def one(index: int, request: SpeechRequest) -> None:
+                try:
+                    result: Speech | BaseException = await self._with_retries(request, gate)
+                except Exception as exc:  # reported with its article by the caller
+                    result = exc
+                if progress:
+                    progress(1)
+                with changed:
+                    ready[index] = result
+                    changed.notify_all()
+
+            tasks = []
+            for index, request in enumerate(requests):
+                await room.acquire()  # released as the caller takes a result
+                tasks.append(asyncio.create_task(one(index, request)))
+            await asyncio.gather(*tasks)
+
+        def run() -> None:
+            with contextlib.suppress(asyncio.CancelledError):
+                asyncio.run(main())
+            started.set()
+
+        worker = threading.Thread(target=run, name="edge-stream", daemon=True)
+        worker.start()
+        started.wait()
+        try:
+            for index in range(len(requests)):
+                with changed:
+                    while index not in ready:
+                        changed.wait()
+                    result = ready.pop(index)
+                with contextlib.suppress(RuntimeError):  # the loop ends once all are started
+                    state["loop"].call_soon_threadsafe(state["room"].release)
+                yield result
+        finally:
+            if worker.is_alive():  # the caller stopped early: stop the requests still going
+                with contextlib.suppress(RuntimeError):
+                    state["loop"].call_soon_threadsafe(state["task"].cancel)
+                worker.join(5)
+
+    def _precheck(self, requests: Sequence[SpeechRequest]) -> None:
         for request in requests:
             size = len(request.text.encode("utf-8"))
             if size > MAX_BYTES:
                 raise ValueError(f"text of {size} bytes is over edge's limit of {MAX_BYTES}: split it first")
         for name in sorted({r.voice.name for r in requests}):
             self.check_voice(name)
-        if not requests:
-            return []
         from audiopaper.audio import ffmpeg
 
         ffmpeg.ffmpeg_exe()  # missing ffmpeg stops the run here rather than failing each item
-        return _run(self._synthesize_all(requests, progress))
 
     async def _synthesize_all(
         self, requests: Sequence[SpeechRequest], progress: Progress | None
