@@ -10,7 +10,9 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -349,6 +351,45 @@ def _write_clip(
     return entry, offset
 
 
+class _ClipWriter:
+    """Encodes, measures and tags clips on a second thread (mostly in ffmpeg processes) while
+    the main thread assembles the next article and feeds the edition: the work of two cores.
+
+    The first clip is written at once, so that the codec's loudness offset is known before
+    the edition needs it; at most two more wait, so memory stays bounded by a few articles."""
+
+    PENDING = 2
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="clips")
+        self.pending: deque[Future[tuple[ClipEntry, float]]] = deque()
+        self.done: list[ClipEntry] = []
+        self.learnt: list[float] = []
+
+    def submit(self, fn: Callable[..., tuple[ClipEntry, float]], *args: object) -> None:
+        self.pending.append(self.pool.submit(fn, *args))
+        while len(self.pending) > (self.PENDING if self.done else 0):
+            self._collect()
+
+    def _collect(self) -> None:
+        clip, offset = self.pending.popleft().result()
+        self.done.append(clip)
+        self.learnt.append(offset)
+
+    def finish(self) -> list[ClipEntry]:
+        while self.pending:
+            self._collect()
+        return self.done
+
+    def __enter__(self) -> _ClipWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True)
+
+
 def _album(plan: Plan) -> str:
     return f"{plan.script.paper} {plan.date} 有声版"
 
@@ -391,8 +432,12 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
     tracks = len(plan.script.articles)
     edition_path = staging / EDITION_AUDIO
     try:
-        with StreamingEncoder(edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate) as encoder:
+        with (
+            StreamingEncoder(edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate) as encoder,
+            _ClipWriter() as writer,
+        ):
             edition = _Edition(encoder, PROFILES[audio.edition_profile])
+            writer.learnt = edition.codec_offsets
             if audio.intro_music:
                 edition.put(load_audio(Path(audio.intro_music), audio.sample_rate or INTRO_RATE))
             for name, item, _ in plan.script.items():
@@ -404,10 +449,8 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
                 if item is None:  # opening, section intro, closing: the edition's own
                     edition.put(sound, cues)
                     continue
-                lufs = loudness.measure(sound.raw_data, sound.frame_rate).lufs  # once, for both
-                clip, offset = _write_clip(staging, item, sound, cues, plan, tracks, edition.codec_offset, lufs)
-                clips.append(clip)
-                edition.codec_offsets.append(offset)
+                lufs = loudness.integrated_lufs(sound.raw_data, sound.frame_rate)  # once, for both
+                writer.submit(_write_clip, staging, item, sound, cues, plan, tracks, edition.codec_offset, lufs)
                 if audio.chime and edition.chapters:
                     chime = AudioSegment(
                         chime_pcm(sound.frame_rate), sample_width=2, frame_rate=sound.frame_rate, channels=1
@@ -420,6 +463,7 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             if audio.outro_music:
                 edition.put(load_audio(Path(audio.outro_music), encoder.sample_rate or INTRO_RATE))
             duration_ms = encoder.written_ms
+            clips = writer.finish()
         if not clips:
             raise EngineUnavailable(
                 f"engine {plan.engine.NAME} rendered no article: " + "; ".join(str(f) for f in failed[:3])

@@ -112,10 +112,16 @@ def normalized(
 ) -> AudioSegment:
     """`audio` at the profile's loudness, `offset_db` higher to make good what the codec
     takes. `measured_lufs`, the audio's own loudness, saves measuring it again."""
+    return _normalized(audio, profile, offset_db, measured_lufs)[0]
+
+
+def _normalized(
+    audio: AudioSegment, profile: loudness.Profile, offset_db: float, measured_lufs: float | None
+) -> tuple[AudioSegment, float]:
     if measured_lufs is None:
-        measured_lufs = loudness.measure(audio.raw_data, audio.frame_rate).lufs
-    pcm = loudness.normalize_pcm(audio.raw_data, audio.frame_rate, measured_lufs, profile, offset_db)
-    return audio._spawn(pcm)
+        measured_lufs = loudness.integrated_lufs(audio.raw_data, audio.frame_rate)
+    pcm, peak = loudness.normalize_pcm(audio.raw_data, audio.frame_rate, measured_lufs, profile, offset_db)
+    return audio._spawn(pcm), peak
 
 
 # MP3 encoding loses a few tenths of a LU on synthetic speech (measured: 0.44 LU for espeak at
@@ -134,13 +140,15 @@ def encode_normalized(
     measured_lufs: float | None = None,
 ) -> tuple[loudness.Measurement, float]:
     """Normalize and encode; measure the MP3 and, if the codec moved it off target, encode
-    once more with the difference made good. Returns the file's measurement and the offset
-    that hit the target (the next piece can start from it)."""
+    once more with the difference made good. Returns the file's measurement (its loudness
+    as decoded; its true peak as the limiter left it, with CODEC_MARGIN_DB in hand for the
+    encoder) and the offset that hit the target (the next piece can start from it)."""
     if measured_lufs is None:
-        measured_lufs = loudness.measure(audio.raw_data, audio.frame_rate).lufs
+        measured_lufs = loudness.integrated_lufs(audio.raw_data, audio.frame_rate)
     for _ in range(2):
-        encode_mp3(normalized(audio, profile, offset_db, measured_lufs), out, bitrate=bitrate, out_rate=out_rate)
-        lufs, peak = ffmpeg.measure_loudness(out)
+        shaped, peak = _normalized(audio, profile, offset_db, measured_lufs)
+        encode_mp3(shaped, out, bitrate=bitrate, out_rate=out_rate)
+        lufs = ffmpeg.measure_loudness(out, true_peak=False)[0]
         error = lufs - profile.lufs
         if abs(error) <= LOUDNESS_TOLERANCE:
             break

@@ -43,10 +43,9 @@ class Measurement:
     true_peak_db: float
 
 
-def measure(pcm: bytes, sample_rate: int) -> Measurement:
-    """Integrated loudness and true peak of s16le mono PCM, by ffmpeg's R128 meter."""
-    lufs, peak = ffmpeg.measure_pcm_loudness(pcm, sample_rate)
-    return Measurement(lufs=lufs, true_peak_db=peak)
+def integrated_lufs(pcm: bytes, sample_rate: int) -> float:
+    """Integrated loudness of s16le mono PCM, by ffmpeg's R128 meter."""
+    return ffmpeg.measure_pcm_loudness(pcm, sample_rate)
 
 
 def to_float(pcm: bytes) -> np.ndarray:
@@ -120,8 +119,9 @@ def limiter_gain(peaks: np.ndarray, sample_rate: int, ceiling_db: float) -> np.n
     return _moving_average(_sliding_min(needed, window), window)
 
 
-def _gained_and_limited(pcm: bytes, sample_rate: int, gain_db: float, ceiling_db: float) -> tuple[bytes, bool]:
-    """`pcm` times the gain, through the limiter; and whether the limiter had work to do.
+def _gained_and_limited(pcm: bytes, sample_rate: int, gain_db: float, ceiling_db: float) -> tuple[bytes, bool, float]:
+    """`pcm` times the gain, through the limiter; whether the limiter had work to do; and
+    the true peak (dBTP) of the result, as the limiter saw it.
 
     Done in chunks of a few seconds, each read with enough context either side (the
     interpolation filter's and the limiter's reach) to come out exactly as in one piece:
@@ -132,36 +132,40 @@ def _gained_and_limited(pcm: bytes, sample_rate: int, gain_db: float, ceiling_db
     margin = 3 * window + TAPS_PER_PHASE
     out = np.empty(len(source), dtype="<i2")
     engaged = False
+    peak = 0.0
     for start in range(0, len(source), _CHUNK):
         stop = min(start + _CHUNK, len(source))
         a, b = max(0, start - margin), min(len(source), stop + margin)
         x = source[a:b].astype(np.float32) * gain
-        limit = limiter_gain(peak_envelope(x), sample_rate, ceiling_db)
+        peaks = peak_envelope(x)
+        limit = limiter_gain(peaks, sample_rate, ceiling_db)
         if not isinstance(limit, float):
             x *= limit
+            peaks *= limit
             engaged = True
+        peak = max(peak, float(peaks[start - a : stop - a].max(initial=0.0)))
         kept = x[start - a : stop - a] * np.float32(32768.0)
         out[start:stop] = np.rint(np.clip(kept, -32768, 32767)).astype("<i2")
-    return out.tobytes(), engaged
+    return out.tobytes(), engaged, float(20 * np.log10(peak)) if peak > 0 else float("-inf")
 
 
 def normalize_pcm(
     pcm: bytes, sample_rate: int, measured_lufs: float, profile: Profile, offset_db: float = 0.0
-) -> bytes:
+) -> tuple[bytes, float]:
     """Gain `pcm` from its measured loudness to the profile's (plus `offset_db`), limiting
-    true peaks under the profile's ceiling."""
+    true peaks under the profile's ceiling; return it with its true peak (dBTP)."""
     if not np.isfinite(measured_lufs):  # silence: nothing to normalize
-        return pcm
+        return pcm, float("-inf")
     target = profile.lufs + offset_db
     gain_db = target - measured_lufs
     for _ in range(3):
-        out, engaged = _gained_and_limited(pcm, sample_rate, gain_db, profile.true_peak_db - CODEC_MARGIN_DB)
+        out, engaged, peak = _gained_and_limited(pcm, sample_rate, gain_db, profile.true_peak_db - CODEC_MARGIN_DB)
         if not engaged:
             break
         # The limiter takes some loudness with the peaks (about a LU for speech at -16):
         # measure what it left and win it back, at most twice.
-        error = measure(out, sample_rate).lufs - target
+        error = integrated_lufs(out, sample_rate) - target
         if abs(error) < 0.2:
             break
         gain_db -= error
-    return out
+    return out, peak
