@@ -25,7 +25,7 @@ from audiopaper.audio import (
     encode_normalized,
     load_audio,
     loudness,
-    normalized,
+    normalized_with_peak,
     shift,
     silence,
     trim,
@@ -272,13 +272,15 @@ class _Edition:
         # What the codec takes off, learnt from the clips as they are encoded: a streamed
         # edition cannot be measured and encoded again.
         self.codec_offsets: list[float] = []
+        self.true_peak_db = float("-inf")  # as the limiter left it, before encoding
 
     def put(
         self, sound: AudioSegment, cues: Sequence[Cue] = (), normalize: bool = True, lufs: float | None = None
     ) -> None:
         self.cues += shift(cues, self.encoder.written_ms)
         if normalize:
-            sound = normalized(sound, self.profile, self.codec_offset, lufs)
+            sound, peak = normalized_with_peak(sound, self.profile, self.codec_offset, lufs)
+            self.true_peak_db = max(self.true_peak_db, peak)
         self.encoder.write(sound)
 
     @property
@@ -484,7 +486,8 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             comment="；".join(c.title for c in clips),
         )
         write_tags(edition_path, edition_tags, edition.chapters, cover)
-        edition_lufs, edition_peak = measure_loudness(edition_path)
+        edition_lufs = measure_loudness(edition_path, true_peak=False)[0]
+        edition_peak = edition.true_peak_db
         atomic_write_text(staging / EDITION_VTT, to_vtt(edition.cues))
         atomic_write_text(staging / EDITION_VTT.replace(".vtt", ".srt"), to_srt(edition.cues))
         atomic_write_text(staging / CHAPTERS, chapters_json(edition.chapters))

@@ -112,10 +112,10 @@ def normalized(
 ) -> AudioSegment:
     """`audio` at the profile's loudness, `offset_db` higher to make good what the codec
     takes. `measured_lufs`, the audio's own loudness, saves measuring it again."""
-    return _normalized(audio, profile, offset_db, measured_lufs)[0]
+    return normalized_with_peak(audio, profile, offset_db, measured_lufs)[0]
 
 
-def _normalized(
+def normalized_with_peak(
     audio: AudioSegment, profile: loudness.Profile, offset_db: float, measured_lufs: float | None
 ) -> tuple[AudioSegment, float]:
     if measured_lufs is None:
@@ -146,7 +146,7 @@ def encode_normalized(
     if measured_lufs is None:
         measured_lufs = loudness.integrated_lufs(audio.raw_data, audio.frame_rate)
     for _ in range(2):
-        shaped, peak = _normalized(audio, profile, offset_db, measured_lufs)
+        shaped, peak = normalized_with_peak(audio, profile, offset_db, measured_lufs)
         encode_mp3(shaped, out, bitrate=bitrate, out_rate=out_rate)
         lufs = ffmpeg.measure_loudness(out, true_peak=False)[0]
         error = lufs - profile.lufs

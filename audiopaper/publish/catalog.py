@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from audiopaper.edition import Credit
 from audiopaper.publish.layout import edition_dirs
 from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest
 from audiopaper.publish.sanitize import clean, inside, line
@@ -20,12 +21,6 @@ from audiopaper.settings import Settings
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEFAULT_PAPER = "audiopaper"
-
-
-@dataclass(frozen=True)
-class Credit:
-    role: str
-    name: str
 
 
 @dataclass(frozen=True)
