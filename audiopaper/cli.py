@@ -248,10 +248,16 @@ def lint(inputs: tuple[Path, ...]) -> None:
 @cli.command()
 @click.option("--engine", "engine_name", type=click.Choice(["edge", "espeak"]), default="edge", show_default=True)
 @click.option("--locale", default="zh-CN", show_default=True, help="Language or locale prefix; '' for all.")
-@click.option("--refresh", is_flag=True, help="Fetch the current list from the service (edge).")
+@click.option(
+    "--refresh/--bundled",
+    default=True,
+    show_default=True,
+    help="edge: ask the service for its current list (falls back to the bundled one).",
+)
 @reports_errors
 def voices(engine_name: str, locale: str, refresh: bool) -> None:
-    """List the voices an engine offers (edge: the bundled list, or the service's).
+    """List the voices an engine offers (edge: the service's list when it answers, else
+    the list bundled with audiopaper).
 
     \b
     Example:

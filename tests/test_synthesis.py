@@ -160,3 +160,13 @@ def test_an_unknown_voice_in_the_config_fails_before_any_request(fake: FakeEdgeS
     result = build(tmp_path / "out", config, "--engine", "edge")
     assert result.exit_code == 1
     assert "zh-CN-NoSuchNeural" in result.output and fake.request_count == 0
+
+
+def test_voices_come_from_the_service_when_it_answers(fake: FakeEdgeService, monkeypatch: pytest.MonkeyPatch):
+    from audiopaper.tts.edge import EdgeEngine
+
+    monkeypatch.setattr(EdgeEngine, "_refreshed", None)
+    fake.voices = [{**fake.voices[0], "ShortName": "zh-CN-BrandNewNeural", "Locale": "zh-CN"}]
+    result = CliRunner().invoke(cli, ["voices", "--locale", "zh-CN"])
+    assert result.exit_code == 0 and fake.voice_list_calls == 1
+    assert result.stdout.splitlines()[0].startswith("zh-CN-BrandNewNeural\t")
