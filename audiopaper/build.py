@@ -25,7 +25,7 @@ from audiopaper.audio import (
     encode_normalized,
     load_audio,
     loudness,
-    normalized_with_peak,
+    normalized,
     shift,
     silence,
     trim,
@@ -279,7 +279,7 @@ class _Edition:
     ) -> None:
         self.cues += shift(cues, self.encoder.written_ms)
         if normalize:
-            sound, peak = normalized_with_peak(sound, self.profile, self.codec_offset, lufs)
+            sound, peak = normalized(sound, self.profile, self.codec_offset, lufs)
             self.true_peak_db = max(self.true_peak_db, peak)
         self.encoder.write(sound)
 

@@ -11,11 +11,9 @@ import datetime as dt
 import json
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from audiopaper.errors import InputError
-from audiopaper.fsutil import atomic_write_text
 
 KINDS = ("news", "photo", "brief", "notice")
 
@@ -209,10 +207,6 @@ def edition_from_json(text: str, source: str = "edition") -> Edition:
         return edition_from_dict(obj)
     except InputError as exc:
         raise InputError(f"{source}: {exc}") from None
-
-
-def save_edition(edition: Edition, path: Path) -> None:
-    atomic_write_text(path, edition_to_json(edition))
 
 
 def comparable(edition: Edition) -> list[dict[str, Any]]:

@@ -41,11 +41,6 @@ class Cue:
     text: str
 
 
-def to_audio(speech: Speech, sample_rate: int) -> AudioSegment:
-    pcm = ffmpeg.resample_pcm(speech.pcm, speech.sample_rate, sample_rate)
-    return AudioSegment(data=pcm, sample_width=2, frame_rate=sample_rate, channels=1)
-
-
 def written_cues(speech: Speech, written: Sequence[str]) -> list[Cue]:
     """Cues showing the written sentences, timed by the engine's spoken ones.
 
@@ -109,15 +104,10 @@ def trim(audio: AudioSegment, head_ms: int, tail_ms: int) -> tuple[AudioSegment,
 
 def normalized(
     audio: AudioSegment, profile: loudness.Profile, offset_db: float = 0.0, measured_lufs: float | None = None
-) -> AudioSegment:
-    """`audio` at the profile's loudness, `offset_db` higher to make good what the codec
-    takes. `measured_lufs`, the audio's own loudness, saves measuring it again."""
-    return normalized_with_peak(audio, profile, offset_db, measured_lufs)[0]
-
-
-def normalized_with_peak(
-    audio: AudioSegment, profile: loudness.Profile, offset_db: float, measured_lufs: float | None
 ) -> tuple[AudioSegment, float]:
+    """`audio` at the profile's loudness, `offset_db` higher to make good what the codec
+    takes, and its true peak (dBTP). `measured_lufs`, the audio's own loudness, saves
+    measuring it again."""
     if measured_lufs is None:
         measured_lufs = loudness.integrated_lufs(audio.raw_data, audio.frame_rate)
     pcm, peak = loudness.normalize_pcm(audio.raw_data, audio.frame_rate, measured_lufs, profile, offset_db)
@@ -146,7 +136,7 @@ def encode_normalized(
     if measured_lufs is None:
         measured_lufs = loudness.integrated_lufs(audio.raw_data, audio.frame_rate)
     for _ in range(2):
-        shaped, peak = normalized_with_peak(audio, profile, offset_db, measured_lufs)
+        shaped, peak = normalized(audio, profile, offset_db, measured_lufs)
         encode_mp3(shaped, out, bitrate=bitrate, out_rate=out_rate)
         lufs = ffmpeg.measure_loudness(out, true_peak=False)[0]
         error = lufs - profile.lufs
@@ -168,12 +158,6 @@ def silence(duration_ms: int, sample_rate: int) -> AudioSegment:
 
 def encode_mp3(audio: AudioSegment, out: Path, *, bitrate: str, out_rate: int) -> None:
     ffmpeg.encode_mp3(audio.raw_data, audio.frame_rate, out, bitrate=bitrate, out_rate=out_rate)
-
-
-def duration_ms(path: Path) -> int:
-    """The decoded duration of an audio file."""
-    pcm = ffmpeg.decode_file(path, 8000)
-    return len(pcm) * 1000 // (2 * 8000)
 
 
 class StreamingEncoder:
