@@ -90,15 +90,6 @@ def _unreachable(engine: Engine) -> str | None:
     return answer if isinstance(answer, str) else "no answer"
 
 
-def _make(cls: type[Engine], settings: Settings) -> Engine:
-    if cls.NAME == "edge":
-        t = settings.tts
-        return cls(  # type: ignore[call-arg]
-            concurrency=t.concurrency, tries=t.tries, timeout=float(t.timeout), backoff=t.retry_delay_ms / 1000
-        )
-    return cls()
-
-
 def _cached(engine: Engine, settings: Settings) -> Engine:
     t = settings.tts
     if not t.cache:
@@ -117,7 +108,7 @@ def choose_engine(name: str, settings: Settings) -> tuple[Engine, str | None]:
         edge_cls = engine_class("edge")
         problem = edge_cls.availability()
         if problem is None:
-            edge = _make(edge_cls, settings)
+            edge = edge_cls.from_settings(settings.tts)
             problem = _unreachable(edge)
             if problem is None:
                 return edge, None
@@ -127,7 +118,7 @@ def choose_engine(name: str, settings: Settings) -> tuple[Engine, str | None]:
     problem = cls.availability()
     if problem:
         raise EngineUnavailable(f"engine {name}: {problem}")
-    engine = _make(cls, settings)
+    engine = cls.from_settings(settings.tts)
     problem = _unreachable(engine)
     if problem:
         raise EngineUnavailable(

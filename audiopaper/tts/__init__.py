@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from audiopaper.errors import EngineUnavailable
 
@@ -112,6 +112,11 @@ class Engine(ABC):
     @abstractmethod
     def availability(cls) -> str | None:
         """None when the engine can run here, else what is missing and how to fix it."""
+
+    @classmethod
+    def from_settings(cls, tts: Any) -> Engine:
+        """The engine as the [tts] settings configure it (concurrency, tries, timeout...)."""
+        return cls()
 
     def synthesize(self, request: SpeechRequest) -> Speech:
         """Render one request; raise on failure."""

@@ -188,6 +188,12 @@ class EdgeEngine(Engine):
         self.min_seconds_per_char = min_seconds_per_char
         self.min_coverage = min_coverage
 
+    @classmethod
+    def from_settings(cls, tts: Any) -> EdgeEngine:
+        return cls(
+            concurrency=tts.concurrency, tries=tts.tries, timeout=float(tts.timeout), backoff=tts.retry_delay_ms / 1000
+        )
+
     # --- availability and voices ---------------------------------------------------------
 
     @classmethod
