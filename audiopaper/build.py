@@ -145,9 +145,9 @@ class Plan:
         return self.edition.date
 
     @property
-    def total_segments(self) -> int:
-        s = self.script
-        return len(s.opening) + len(s.closing) + sum(len(a.segments) for a in s.articles)
+    def total_calls(self) -> int:
+        """Engine calls in the edition: the progress bar's length."""
+        return len(self.script.calls())
 
 
 @dataclass(frozen=True)

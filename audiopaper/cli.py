@@ -111,7 +111,7 @@ def build(
         report = pipeline.render(plan, allow_partial=allow_partial)
     else:
         with click.progressbar(
-            length=plan.total_segments, label=f"Reading with {plan.engine.NAME}", file=sys.stderr
+            length=plan.total_calls, label=f"Reading with {plan.engine.NAME}", file=sys.stderr
         ) as bar:
             report = pipeline.render(plan, bar.update, allow_partial=allow_partial)
     for failure in report.failed:

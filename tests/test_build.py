@@ -85,3 +85,13 @@ def test_rebuild_keeps_clip_names_and_other_editions(tmp_path: Path):
     titles = [i.findtext("title") for i in items]
     assert len(titles) == 2 and "2024年1月3日" in titles[0] and "2024年1月2日" in titles[1]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_progress_counts_every_engine_call(tmp_path: Path):
+    from audiopaper.build import plan_build, render
+    from audiopaper.settings import Settings
+
+    plan = plan_build([SHORT], Settings(engine="espeak", out=tmp_path, quiet=True))
+    ticks: list[int] = []
+    render(plan, ticks.append)
+    assert sum(ticks) == plan.total_calls == len(plan.script.calls())
