@@ -144,3 +144,35 @@ def test_jieba_stays_quiet_on_stderr() -> None:
     code = f"from audiopaper.normalize import normalize;normalize(open({str(SAMPLE)!r}, encoding='utf-8').read())"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=HERE.parent)
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("本报记者 王强 通讯员 李明 摄", [("摄影", "王强"), ("摄影", "李明")]),
+        ("本报记者 王磊 文 李四 摄", [("记者", "王磊"), ("摄影", "李四")]),
+        ("■文/本报记者 王磊 图/通讯员 李四", [("记者", "王磊"), ("摄影", "李四")]),
+        ("王磊、李明 摄", [("摄影", "王磊"), ("摄影", "李明")]),
+        ("记者 王磊 摄影 李四", [("记者", "王磊"), ("摄影", "李四")]),
+        # A hard wrap ate the space between a name and the next role.
+        ("(记者 赵立军实习生 何雨桐)", [("记者", "赵立军"), ("实习生", "何雨桐")]),
+        ("见习记者孙七", [("见习记者", "孙七")]),
+    ],
+)
+def test_credit_lines_as_an_editor_reads_them(line: str, expected: list[tuple[str, str]]) -> None:
+    from audiopaper.normalize.credits import parse_credits
+
+    assert [(c.role, c.name) for c in parse_credits(line) or []] == expected
+
+
+def test_closing_byline_after_the_text_belongs_to_that_article() -> None:
+    text = (
+        "老旧电梯换新\n\n“现在换了新电梯,又快又稳。”陈大妈说。\n\n■见习记者 董佳慧\n\n"
+        "分类广告\n\n房屋出租:三室两厅,月租2500元。联系电话:13805711234\n\n"
+        "招聘:某物流公司招聘货车司机5名。联系电话:0570-7123456\n"
+    )
+    got = normalize(text)
+    assert [a.title for a in got.articles] == ["老旧电梯换新", "分类广告"]
+    assert [(c.role, c.name) for c in got.articles[0].credits] == [("见习记者", "董佳慧")]
+    # An ad's item ends on its telephone number; the next item is not glued to it.
+    assert len(got.articles[1].paragraphs) == 2

@@ -20,10 +20,10 @@ def terminated(text: str) -> bool:
     t = text.rstrip(_CLOSERS)
     if not t:
         return True
-    if t[-1] in _TERMINAL:
+    if t[-1] in _TERMINAL or kinds.ends_with_contact(text):
         return True
-    # A quote or bracket that closes after a full sentence: ……。” or ……(记者 王磊)
-    return t != text.rstrip(" \u3000") and text.rstrip(" \u3000")[-1] in ")）" and len(t) > 0 and (t[-1] in _TERMINAL)
+    # A byline in brackets closes an article or a brief's item: ……(记者 王磊)
+    return text.rstrip(" \u3000")[-1:] in ")）" and cr.ends_with_credits(text)
 
 
 @dataclass
@@ -140,7 +140,19 @@ def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
             continue
         if kind == "credit":
             found = cr.credit_line(text) or []
+            nxt_kind = classes[n + 1] if n + 1 < len(classes) else None
             if cur is not None and cur.paras and not cur.closed and cr.is_photo_credits(found):
+                cur.credits.extend(found)
+                cur.closed = True
+            elif (
+                cur is not None
+                and cur.paras
+                and not cur.closed
+                and terminated(cur.paras[-1].text)
+                and (cr.bracketed(text) or nxt_kind in ("head", None))
+            ):
+                # A byline after the text, with nothing after it to open: the article's
+                # closing credit, (见习记者 孙七) or ■记者 赵六 printed at its end.
                 cur.credits.extend(found)
                 cur.closed = True
             elif cur is None or cur.paras or cur.closed:
@@ -499,6 +511,8 @@ def _edition(drafts: list[Draft], paper, date, names, source) -> Edition:  # typ
                 if trailing and body:
                     texts[j] = body
                     credits_.extend(trailing)
+        if kind == "notice":
+            texts = [kinds.strip_symbol_bullet(t) for t in texts]
         if not texts:
             # A headline with no text has nothing to read; say so rather than invent a body.
             warnings.append(EditionWarning(message=f"headline without text dropped: {d.title}"))

@@ -63,8 +63,7 @@ def parse_credits(text: str) -> list[Credit] | None:
     body = re.sub(r"\s*(?:报道|供稿|整理)$", "", body)
     if not body or len(body) > 60:
         return None
-    m = _ROLE_RE.match(body)
-    if not m:
+    if not _ROLE_RE.match(body) and not _NAMES_THEN_PHOTO.match(body):
         return None
     credits: list[Credit] = []
     segments = _segments(body)
@@ -76,12 +75,40 @@ def parse_credits(text: str) -> list[Credit] | None:
     return credits or None
 
 
+_ROLE_TAIL = re.compile(rf"(?:{_ROLES})$")
+# Names alone, then 摄: 王磊 摄, 王磊、李明 摄.
+_NAME_RUN = r"[\u4e00-\u9fff·・]{2,12}"
+_NAMES_THEN_PHOTO = re.compile(rf"^{_NAME_RUN}(?:[\s\u3000、,，]+{_NAME_RUN}){{0,3}}[\s\u3000]*摄影?$")
+# 文/本报记者 王磊 图/通讯员 李四: what each did, then who they are.
+_DID_AS = re.compile(r"^(文|图|摄影|摄)[/／](.+)$")
+# Roles that say who a person is, not what they did: a 摄 closing the line covers them all.
+_STAFF = frozenset(
+    "本报特约记者 本报见习记者 本报实习记者 本报记者 本报通讯员 特约记者 见习记者 实习记者 摄影记者 "
+    "首席记者 融媒记者 全媒体记者 记者 特约通讯员 通讯员 实习生".split()
+)
+
+
+def _unglue(tok: str) -> list[str]:
+    """A name glued to the role after it, where a line wrap ate the space: 赵立军实习生."""
+    did = _DID_AS.match(tok)
+    if did and tok not in ("文/图", "图/文"):
+        return [did.group(1), *_unglue(did.group(2))]
+    if _NAME.match(tok) or _ROLE_RE.match(tok):
+        return [tok]
+    m = _ROLE_TAIL.search(tok)
+    if m and len(m.group(0)) > 1 and _NAME.match(tok[: m.start()]):
+        return [tok[: m.start()], m.group(0)]
+    return [tok]
+
+
 def _segments(body: str) -> list[tuple[str, list[str]]] | None:
-    tokens = [t for t in _SEP.split(body.replace(":", " ").replace("：", " ")) if t]
+    tokens = [u for t in _SEP.split(body.replace(":", " ").replace("：", " ")) if t for u in _unglue(t)]
     groups: list[tuple[str, list[str]]] = []
     role: str | None = None
     names: list[str] = []
-    for tok in tokens:
+    printed_roles: list[str] = []
+    photo_only = bool(_NAMES_THEN_PHOTO.match(body))
+    for k, tok in enumerate(tokens):
         # A token may glue role and name together: 记者王磊.
         m = _ROLE_RE.match(tok)
         # One-character roles (文, 图, 摄) glued to what follows are words, not bylines: 图书馆.
@@ -89,14 +116,22 @@ def _segments(body: str) -> list[tuple[str, list[str]]] | None:
         if m and (m.end() == len(tok) or (glued_ok and _NAME.match(tok[m.end() :]))):
             rest = tok[m.end() :]
             printed = m.group(0)
-            if printed in ("摄", "摄影") and not rest and names:
-                # 记者 王磊 摄: the names before were the photographers.
+            if printed in ("摄", "摄影") and not rest and names and (printed == "摄" or k == len(tokens) - 1):
+                # 记者 王磊 摄: the names before were the photographers; 本报记者 王强
+                # 通讯员 李明 摄: all of them were, when the roles only say who they are.
+                if printed_roles and all(r in _STAFF for r in printed_roles):
+                    groups = [("摄影", ns) for _, ns in groups]
                 groups.append(("摄影", names))
                 role, names = None, []
                 continue
+            printed_roles.append(printed)
             if role is not None and not names:
-                # 文/图 记者 王磊: a role naming another role; the later one is the byline.
-                pass
+                # 文/图 记者 王磊: a role naming another role; the later one is the byline,
+                # unless the first said they took the picture: 图/通讯员 李四.
+                if role == "摄影":
+                    if rest:
+                        names.append(rest)
+                    continue
             elif role is not None or names:
                 if role is None:
                     return None
@@ -113,7 +148,7 @@ def _segments(body: str) -> list[tuple[str, list[str]]] | None:
             continue
         if not _NAME.match(tok):
             return None
-        if role is None and not groups:
+        if role is None and not groups and not photo_only:
             return None
         names.append(tok)
     if role is not None:
@@ -168,6 +203,17 @@ def split_dateline(text: str) -> tuple[str | None, list[Credit], str]:
     if not rest.strip():
         return None, [], text
     return m.group("dl"), credits, rest
+
+
+def bracketed(text: str) -> bool:
+    """Is a line wholly in brackets: (记者 王磊)?"""
+    t = text.strip(" \u3000")
+    return t[:1] in "(（" and t[-1:] in ")）"
+
+
+def ends_with_credits(text: str) -> bool:
+    """Does a paragraph close on a byline in brackets: ……。(记者 王磊)?"""
+    return bool(split_trailing_credits(text.rstrip(" \u3000"))[1])
 
 
 def split_trailing_credits(text: str) -> tuple[str, list[Credit]]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from audiopaper.normalize import words
+from audiopaper.normalize import kinds, words
 from audiopaper.normalize.credits import BULLETS
 
 _DASH = re.compile(r"^[\s\u3000]*(?:——|—|--|－－|─{1,2}|―{1,2})[\s\u3000]*")
@@ -44,7 +44,7 @@ def looks_like_headline(text: str) -> bool:
         return False
     if is_subtitle(t):
         return len(t) <= MAX_LEN + 10 and not _HARD_STOP.search(t[:-1])
-    if t[0] in BULLETS:
+    if t[0] in BULLETS or kinds.is_contact_line(t):
         return False
     n = len(_SPACES.sub("", t))
     if n < 2 or n > MAX_LEN:

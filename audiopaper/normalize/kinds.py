@@ -20,6 +20,29 @@ _BULLET = re.compile(
 )
 
 
+# Contact details close a notice or an advertisement: 联系电话:0571-64123456, 地址:……
+_CONTACT_KEY = r"(?:联系|咨询|报名|服务|投诉|举报)?(?:电话|热线|手机|传真|联系人|联系方式|地址|邮箱|网址|微信|QQ)"
+_CONTACT_LINE = re.compile(rf"^[\s\u3000]*{_CONTACT_KEY}[\s\u3000]*[:：]")
+_PHONE = r"[0-9０-９][0-9０-９\-－—()（）、/ ]{5,}[0-9０-９][)）]?"
+_CONTACT_END = re.compile(rf"{_CONTACT_KEY}[\s\u3000]*[:：]?[\s\u3000]*{_PHONE}$")
+_SYMBOL_BULLET = re.compile(rf"^[{BULLETS}][\s\u3000]*")
+
+
+def is_contact_line(text: str) -> bool:
+    """A line that gives a notice's contact details: never a headline."""
+    return bool(_CONTACT_LINE.match(text))
+
+
+def ends_with_contact(text: str) -> bool:
+    """A paragraph that closes on a telephone number: an ad's item, complete."""
+    return bool(_CONTACT_END.search(text.rstrip(" \u3000")))
+
+
+def strip_symbol_bullet(text: str) -> str:
+    """A notice's items lose their ● or ■, but keep numbers: 1. may be part of the text."""
+    return _SYMBOL_BULLET.sub("", text, count=1)
+
+
 def starts_with_bullet(text: str) -> bool:
     return bool(re.match(rf"^[{BULLETS}]", text))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from audiopaper.normalize import furniture
-from audiopaper.normalize.credits import BULLETS, credit_line
+from audiopaper.normalize.credits import BULLETS, credit_line, ends_with_credits
 
 _INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
@@ -171,13 +171,20 @@ def _units(lines: list[tuple[str, bool]]) -> list[Unit]:
     units: list[Unit] = []
     prev_full = False
     for text, indented in lines:
-        full = len(text) + (2 if indented else 0) >= width - 1
-        if units and prev_full and not indented and not _starts_block(units[-1].text, text, full):
+        # A line wider than the column is no line of it: a headline printed across columns.
+        over = _display(text) > width + 2
+        full = not over and len(text) + (2 if indented else 0) >= width - 1
+        if units and prev_full and not indented and not over and not _starts_block(units[-1].text, text, full):
             units[-1].text = join_text(units[-1].text, text)
         else:
             units.append(Unit(text=text, indented=indented))
         prev_full = full
     return units
+
+
+def _display(text: str) -> float:
+    """A line's width in full-width characters: Latin letters and digits count half."""
+    return sum(0.5 if ord(ch) < 0x2000 else 1.0 for ch in text)
 
 
 def _indent_marked(lines: list[tuple[str, bool]]) -> bool:
@@ -212,10 +219,10 @@ def _starts_block(before: str, line: str, full: bool) -> bool:
     # A paragraph that ended exactly at the margin, then a headline: the headline is
     # short and unpunctuated, where a paragraph's last line would end a sentence.
     last = before.rstrip(_CLOSERS)
+    ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before)
     return bool(
         not full
-        and last
-        and last[-1] in "。！？!?…"
+        and ended
         and line.rstrip(_CLOSERS)[-1:] not in tuple("。！？!?…")
         and len(line) <= 50
         and not re.search(r"[,，。;；]", line)
