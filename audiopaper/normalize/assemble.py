@@ -76,6 +76,11 @@ class Draft:
 # -- units to segments ----------------------------------------------------------------------
 
 
+def _photo_credit_after(units: list[layout.Unit], i: int) -> bool:
+    found = cr.credit_line(units[i].text) if i < len(units) else None
+    return bool(found) and all(c.role == "摄影" for c in found)
+
+
 def _classify(units: list[layout.Unit]) -> list[str]:
     kinds_: list[str] = []
     for u in units:
@@ -106,7 +111,15 @@ def _classify(units: list[layout.Unit]) -> list[str]:
             and not (nxt == "body" and cr.split_dateline(units[i + 1].text)[0])
         ):
             kinds_[i] = "body"
-        elif nxt == "body" and i > 0 and kinds_[i - 1] == "body" and words.crosses_word(t, units[i + 1].text):
+        elif (
+            nxt == "body"
+            and i > 0
+            and kinds_[i - 1] == "body"
+            and words.crosses_word(t, units[i + 1].text)
+            and not _photo_credit_after(units, i + 2)
+        ):
+            # A short line that runs on into the next one is a cut paragraph, unless a
+            # photographer's credit follows that one: then it is a photo's title and caption.
             kinds_[i] = "body"
         else:
             kinds_[i] = "head"
