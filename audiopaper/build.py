@@ -235,8 +235,10 @@ class _Renderer:
                 segments = [call.segments[i] for i in held]
                 written = tuple(w for s in segments for w in split_sentences(s.written))
                 pieces.append(Placed(speech, _pause_ms(segments[-1], self.plan.settings), written))
-        if failure is not None or not pieces:
+        if failure is not None:
             raise ItemFailed(name, str(failure) or type(failure).__name__)
+        if not pieces:
+            raise ItemFailed(name, "the engine returned no audio")
         audio = self.plan.settings.audio
         rate = audio.sample_rate or pieces[0].speech.sample_rate
         sound, cues = assemble(pieces, rate)
