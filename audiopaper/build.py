@@ -32,7 +32,7 @@ from audiopaper.audio import (
 )
 from audiopaper.audio.chime import chime_pcm
 from audiopaper.audio.ffmpeg import measure_loudness
-from audiopaper.audio.loudness import PROFILES, Profile
+from audiopaper.audio.loudness import Profile
 from audiopaper.edition import Article, Edition
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text, replace_dir
@@ -46,7 +46,7 @@ from audiopaper.publish.tags import Tags, write_tags
 from audiopaper.publish.transcript import to_srt, to_vtt
 from audiopaper.script import PAUSE_PARAGRAPH, PAUSE_TITLE, ArticleScript, Script, Segment, build_script, engine_calls
 from audiopaper.script.segments import split_sentences
-from audiopaper.settings import Settings
+from audiopaper.settings import Settings, loudness_target
 from audiopaper.tts import Engine, Speech, SpeechRequest, Voice, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
@@ -305,7 +305,7 @@ def _write_clip(
     level, offset = encode_normalized(
         sound,
         path,
-        PROFILES[audio.clip_profile],
+        loudness_target(audio, "clip"),
         bitrate=audio.clip_bitrate,
         out_rate=audio.clip_rate,
         offset_db=offset,
@@ -431,7 +431,7 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             StreamingEncoder(edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate) as encoder,
             _ClipWriter() as writer,
         ):
-            edition = _Edition(encoder, PROFILES[audio.edition_profile])
+            edition = _Edition(encoder, loudness_target(audio, "edition"))
             writer.learnt = edition.codec_offsets
             if audio.intro_music:
                 edition.put(load_audio(Path(audio.intro_music), audio.sample_rate or INTRO_RATE))

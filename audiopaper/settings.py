@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from audiopaper.audio.loudness import PROFILES, Profile
 from audiopaper.errors import InputError
 from audiopaper.resources import voices_dir
 from audiopaper.tts import Voice
@@ -47,6 +48,8 @@ class AudioSettings:
     edition_rate: int = 24000  # speech needs no more; keeps the daily episode small
     edition_bitrate: str = "64k"
     edition_profile: str = "podcast"  # -16 LUFS, -1 dBTP
+    clip_lufs: int | None = None  # a loudness of the station's own (e.g. -24 for ATSC A/85)
+    edition_lufs: int | None = None
     pause_segment_ms: int = 250  # between engine calls inside a paragraph
     pause_paragraph_ms: int = 600
     pause_title_ms: int = 800  # after a headline, the credits, a section intro
@@ -87,6 +90,13 @@ class VoiceSettings:
         return getattr(self, engine)
 
 
+def loudness_target(audio: AudioSettings, which: str) -> Profile:
+    """The clip's or the edition's target: its profile, with the LUFS given in config."""
+    profile = PROFILES[getattr(audio, f"{which}_profile")]
+    lufs = getattr(audio, f"{which}_lufs")
+    return profile if lufs is None else dataclasses.replace(profile, lufs=float(lufs))
+
+
 @dataclass(frozen=True)
 class Settings:
     paper: str | None = None  # overrides what the input states
@@ -108,8 +118,6 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in flags.items() if v is not None})
 
     def validate(self) -> Settings:
-        from audiopaper.audio.loudness import PROFILES
-
         for key in ("clip_profile", "edition_profile"):
             if getattr(self.audio, key) not in PROFILES:
                 raise InputError(f"config: audio.{key} must be one of {', '.join(PROFILES)}")

@@ -198,3 +198,14 @@ def test_unknown_loudness_profile_is_refused(tmp_path: Path):
     config.write_text('[audio]\nclip_profile = "loud"\n', "utf-8")
     result = CliRunner().invoke(cli, ["build", str(SHORT), "--config", str(config), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and "clip_profile" in result.output
+
+
+def test_a_stations_own_loudness_target(tmp_path: Path):
+    config = tmp_path / "audiopaper.toml"
+    config.write_text("[audio]\nclip_lufs = -20\n", "utf-8")
+    out = tmp_path / "out"
+    args = ["build", str(SHORT), "--engine", "espeak", "--out", str(out), "--config", str(config), "--quiet"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    for clip in (out / "2023-05-18" / "clips").glob("*.mp3"):
+        assert lufs(decode(clip)) == pytest.approx(-20, abs=1)
