@@ -158,8 +158,6 @@ class Report:
     engine: str
     failed: tuple[ItemFailed, ...]
     published: bool
-    notes: tuple[str, ...]
-    warnings: tuple[str, ...]
 
 
 def make_script(edition: Edition, settings: Settings) -> Script:
@@ -505,6 +503,8 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             edition_true_peak_db=round(edition_peak, 2),
         )
         write_manifest(manifest, staging)
+        # The folder arrives with its page: rebuild_site rewrites it, but a listener looking
+        # between the swap and that rewrite finds a whole edition, not a folder without one.
         write_edition_page(staging, manifest, settings)
         existing = read_manifest(final)
         publish = not failed or allow_partial or existing is None or not existing.complete
@@ -524,6 +524,4 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
         engine=plan.engine.NAME,
         failed=tuple(failed),
         published=publish,
-        notes=plan.notes,
-        warnings=tuple(w.message for w in plan.edition.warnings),
     )

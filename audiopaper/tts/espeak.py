@@ -155,10 +155,8 @@ class EspeakEngine(Engine):
                 raise RuntimeError(f"espeak-ng synthesis failed (status {status})")
             pcm = bytes(lib.pcm)
             marks = list(lib.events)
-        speech = Speech(pcm=pcm, sample_rate=lib.sample_rate)
-        return Speech(
-            pcm=pcm, sample_rate=lib.sample_rate, sentences=_sentences(request.text, marks, speech.duration_ms)
-        )
+        duration_ms = len(pcm) * 1000 // (2 * lib.sample_rate)
+        return Speech(pcm=pcm, sample_rate=lib.sample_rate, sentences=_sentences(request.text, marks, duration_ms))
 
 
 def _sentences(text: str, marks: list[tuple[int, int, int]], duration_ms: int) -> tuple[Sentence, ...]:
