@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -31,7 +31,6 @@ from audiopaper.audio import (
     trim,
 )
 from audiopaper.audio.chime import chime_pcm
-from audiopaper.audio.ffmpeg import measure_loudness
 from audiopaper.audio.loudness import Profile
 from audiopaper.edition import Article, Edition
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
@@ -44,10 +43,20 @@ from audiopaper.publish.page import write_edition_page
 from audiopaper.publish.site import rebuild as rebuild_site
 from audiopaper.publish.tags import Tags, write_tags
 from audiopaper.publish.transcript import to_srt, to_vtt
-from audiopaper.script import PAUSE_PARAGRAPH, PAUSE_TITLE, ArticleScript, Script, Segment, build_script, engine_calls
+from audiopaper.script import (
+    PAUSE_PARAGRAPH,
+    PAUSE_TITLE,
+    ArticleScript,
+    Call,
+    Script,
+    Segment,
+    Share,
+    build_script,
+    edition_calls,
+)
 from audiopaper.script.segments import split_sentences
 from audiopaper.settings import Settings, loudness_target
-from audiopaper.tts import Engine, Speech, SpeechRequest, Voice, engine_class
+from audiopaper.tts import Engine, Speech, SpeechRequest, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
 SAMPLE_PAPER = "平湖日报"
@@ -144,10 +153,15 @@ class Plan:
         assert self.edition.date is not None
         return self.edition.date
 
+    def calls(self) -> tuple[list[Call], list[list[Share]]]:
+        """The edition's engine calls, and each item's shares of them (see edition_calls)."""
+        items = [segments for _, _, segments in self.script.items()]
+        return edition_calls(items, pool=self.engine.POOL_CALLS)
+
     @property
     def total_calls(self) -> int:
         """Engine calls in the edition: the progress bar's length."""
-        return len(self.script.calls())
+        return len(self.calls()[0])
 
 
 @dataclass(frozen=True)
@@ -200,39 +214,82 @@ class _Renderer:
     Every engine call of the edition goes to the engine as one stream, so an online engine
     keeps its connections busy across articles while the caller assembles and encodes the
     items already spoken; each item comes back assembled with its pauses, trimmed to fixed
-    pads, with one cue per written sentence."""
+    pads, with one cue per written sentence.
+
+    A call pooled from several items (Plan.calls) is cut at the engine's sentence starts
+    and each item takes its share. Where a share can't be cut out (the engine put an item
+    boundary inside a sentence) or the pooled call failed, that item's share is asked for
+    again on its own: one item's text never costs another item its audio."""
 
     def __init__(self, plan: Plan, progress: Callable[[int], None] | None) -> None:
         self.plan = plan
         self.voices = plan.settings.voices.for_engine(plan.engine.NAME)
-        self.calls = [engine_calls(segments) for _, _, segments in plan.script.items()]
-        requests = [SpeechRequest(text=c.spoken, voice=self.voice(c.role)) for calls in self.calls for c in calls]
+        self.calls, self.shares = plan.calls()
+        requests = [self.request(c) for c in self.calls]
         self.results = plan.engine.stream(requests, progress)
+        self.taken: dict[int, list[tuple[Speech, range]] | BaseException] = {}
+        self.readers = Counter(share.call for shares in self.shares for share in shares)
+        self.next_call = 0
         self.next_item = 0
 
-    def voice(self, role: str) -> Voice:
-        return self.voices.get(role) or self.voices["anchor"]
+    def request(self, call: Call) -> SpeechRequest:
+        return SpeechRequest(text=call.spoken, voice=self.voices.get(call.role) or self.voices["anchor"])
 
     def close(self) -> None:
         close = getattr(self.results, "close", None)
         if close:
             close()
 
+    def _take(self, index: int) -> list[tuple[Speech, range]] | BaseException:
+        """Call `index`'s speech cut at its segments, kept until its last reader has it."""
+        while self.next_call <= index:  # the stream answers in call order
+            result = next(self.results)
+            call = self.calls[self.next_call]
+            self.taken[self.next_call] = (
+                result.split([s.spoken for s in call.segments]) if isinstance(result, Speech) else result
+            )
+            self.next_call += 1
+        found = self.taken[index]
+        self.readers[index] -= 1
+        if not self.readers[index]:
+            del self.taken[index]
+        return found
+
+    def _share(self, share: Share) -> list[Placed] | BaseException:
+        call = self.calls[share.call]
+        found = self._take(share.call)
+        pooled = len(share.segments) < len(call.segments)
+        if not isinstance(found, BaseException):
+            mine = [(speech, held) for speech, held in found if held.start in share.segments]
+            if sum(len(held) for _, held in mine) == len(share.segments) and all(
+                held.stop <= share.segments.stop for _, held in mine
+            ):
+                return [self._placed(speech, [call.segments[i] for i in held]) for speech, held in mine]
+        if not pooled:
+            return found if isinstance(found, BaseException) else ValueError("the engine's reply could not be cut")
+        alone = Call(call.role, call.segments[share.segments.start : share.segments.stop])
+        result = self.plan.engine.synthesize_many([self.request(alone)])[0]
+        if isinstance(result, BaseException):
+            return result
+        pieces = result.split([s.spoken for s in alone.segments])
+        return [self._placed(speech, [alone.segments[i] for i in held]) for speech, held in pieces]
+
+    def _placed(self, speech: Speech, segments: Sequence[Segment]) -> Placed:
+        written = tuple(w for s in segments for w in split_sentences(s.written))
+        return Placed(speech, _pause_ms(segments[-1], self.plan.settings), written)
+
     def render(self, name: str) -> tuple[AudioSegment, list[Cue]]:
         """The next item's audio and cues, or ItemFailed naming it."""
-        calls = self.calls[self.next_item]
+        shares = self.shares[self.next_item]
         self.next_item += 1
         pieces: list[Placed] = []
         failure: BaseException | None = None
-        for call in calls:
-            result = next(self.results)  # taken even after a failure: the stream stays in step
-            if not isinstance(result, Speech):
-                failure = failure or result
-                continue
-            for speech, held in result.split([s.spoken for s in call.segments]):
-                segments = [call.segments[i] for i in held]
-                written = tuple(w for s in segments for w in split_sentences(s.written))
-                pieces.append(Placed(speech, _pause_ms(segments[-1], self.plan.settings), written))
+        for share in shares:
+            placed = self._share(share)  # taken even after a failure: the stream stays in step
+            if isinstance(placed, BaseException):
+                failure = failure or placed
+            else:
+                pieces += placed
         if failure is not None:
             raise ItemFailed(name, str(failure) or type(failure).__name__)
         if not pieces:
@@ -345,16 +402,18 @@ def _write_clip(
 
 
 class _ClipWriter:
-    """Encodes, measures and tags clips on a second thread (mostly in ffmpeg processes) while
-    the main thread assembles the next article and feeds the edition: the work of two cores.
+    """Encodes, measures and tags clips on two threads (the work is in ffmpeg processes)
+    while the main thread assembles the next article and feeds the edition: when the last
+    articles arrive together at the end of a build, their clips are encoded side by side.
 
     The first clip is written at once, so that the codec's loudness offset is known before
     the edition needs it; at most two more wait, so memory stays bounded by a few articles."""
 
     PENDING = 2
+    WORKERS = 2
 
     def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="clips")
+        self.pool = ThreadPoolExecutor(self.WORKERS, thread_name_prefix="clips")
         self.pending: deque[Future[tuple[ClipEntry, float]]] = deque()
         self.done: list[ClipEntry] = []
         self.learnt: list[float] = []
@@ -426,7 +485,9 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
     edition_path = staging / EDITION_AUDIO
     try:
         with (
-            StreamingEncoder(edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate) as encoder,
+            StreamingEncoder(
+                edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate, measure=True
+            ) as encoder,
             _ClipWriter() as writer,
         ):
             edition = _Edition(encoder, loudness_target(audio, "edition"))
@@ -477,7 +538,6 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             comment="；".join(c.title for c in clips),
         )
         write_tags(edition_path, edition_tags, edition.chapters, cover)
-        edition_lufs = measure_loudness(edition_path, true_peak=False)[0]
         edition_peak = edition.true_peak_db
         atomic_write_text(staging / EDITION_VTT, to_vtt(edition.cues))
         atomic_write_text(staging / EDITION_VTT.replace(".vtt", ".srt"), to_srt(edition.cues))
@@ -499,7 +559,7 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             edition_vtt=EDITION_VTT,
             chapters_file=CHAPTERS,
             playlist_file=PLAYLIST,
-            edition_lufs=round(edition_lufs, 2),
+            edition_lufs=round(encoder.lufs, 2) if encoder.lufs is not None else None,
             edition_true_peak_db=round(edition_peak, 2),
         )
         write_manifest(manifest, staging)

@@ -312,7 +312,13 @@ def main() -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     ap.add_argument("--profile", action="store_true", help="cProfile the cold builds")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument(
+        "--only", choices=("edge", "espeak", "memory"), action="append", help="run only these rows (repeatable)"
+    )
     args = ap.parse_args()
+
+    def wanted(rows: str) -> bool:
+        return not args.only or rows in args.only
 
     articles = 2 if args.quick else None
     times = 2 if args.quick else MEMORY_TIMES
@@ -332,105 +338,115 @@ def main() -> int:
     profiles: list[tuple[str, cProfile.Profile, float]] = []
     try:
         # 1 + 3 (edge) ------------------------------------------------------------------
-        voice = Settings().voices.edge["anchor"].name
-        with fake_service() as service:
-            peer_out = fresh(work, "peer-out")
-            base, _ = timed(lambda: peer_edge(texts, peer_out, voice))
-            peer_requests = service.request_count
-            rows.append(
-                Row(
-                    "edge peer: 1 Communicate.save per article, serial",
-                    base,
-                    1.0,
-                    note=f"{peer_requests} requests; fake: {LATENCY} s latency, {SPEED:g}x real time",
+        if wanted("edge"):
+            voice = Settings().voices.edge["anchor"].name
+            with fake_service() as service:
+                peer_out = fresh(work, "peer-out")
+                base, _ = timed(lambda: peer_edge(texts, peer_out, voice))
+                peer_requests = service.request_count
+                rows.append(
+                    Row(
+                        "edge peer: 1 Communicate.save per article, serial",
+                        base,
+                        1.0,
+                        note=f"{peer_requests} requests; fake: {LATENCY} s latency, {SPEED:g}x real time",
+                    )
                 )
-            )
-            service.reset()
-            out, cache = fresh(work, "edge-out"), fresh(work, "edge-cache")
-            prof = cProfile.Profile() if args.profile else None
-            cold, report = timed(lambda: audiopaper_build(edition, "edge", out, cache), prof)
-            cold_requests, most = service.request_count, service.max_active
-            if prof:
-                profiles.append(("edge cold build", prof, cold))
-            rows.append(
-                Row(
-                    "edge audiopaper build, cold cache",
-                    cold,
-                    cold / base,
-                    f"<= {EDGE_TARGET}x peer",
-                    cold / base <= EDGE_TARGET,
-                    f"{cold_requests} requests, at most {most} at once; {report.duration_ms / 60000:.1f} min of audio",
+                service.reset()
+                out, cache = fresh(work, "edge-out"), fresh(work, "edge-cache")
+                prof = cProfile.Profile() if args.profile else None
+                cold, report = timed(lambda: audiopaper_build(edition, "edge", out, cache), prof)
+                cold_requests, most = service.request_count, service.max_active
+                if prof:
+                    profiles.append(("edge cold build", prof, cold))
+                rows.append(
+                    Row(
+                        "edge audiopaper build, cold cache",
+                        cold,
+                        cold / base,
+                        f"<= {EDGE_TARGET}x peer",
+                        cold / base <= EDGE_TARGET,
+                        f"{cold_requests} requests, at most {most} at once; "
+                        f"{report.duration_ms / 60000:.1f} min of audio",
+                    )
                 )
-            )
-            service.reset()
-            shutil.rmtree(out)
-            warm, _ = timed(lambda: audiopaper_build(edition, "edge", out, cache))
-            sent = service.request_count
-            rows.append(
-                Row(
-                    "edge audiopaper rebuild, warm cache",
-                    warm,
-                    warm / base,
-                    "0 requests",
-                    sent == 0,
-                    f"{sent} requests sent; {warm / cold:.2f}x the cold build",
-                    f"{sent} req",
+                service.reset()
+                shutil.rmtree(out)
+                warm, _ = timed(lambda: audiopaper_build(edition, "edge", out, cache))
+                sent = service.request_count
+                rows.append(
+                    Row(
+                        "edge audiopaper rebuild, warm cache",
+                        warm,
+                        warm / base,
+                        "0 requests",
+                        sent == 0,
+                        f"{sent} requests sent; {warm / cold:.2f}x the cold build",
+                        f"{sent} req",
+                    )
                 )
-            )
 
         # 2 + 3 (espeak) ----------------------------------------------------------------
-        from audiopaper.tts.espeak import EspeakEngine
+        if wanted("espeak"):
+            from audiopaper.tts.espeak import EspeakEngine
 
-        EspeakEngine.availability()  # load libespeak-ng outside the timings
-        floor = espeak_floor(edition, work)
-        rows.append(Row("espeak floor: 1 pass over the text + 2 MP3 encodes", floor, 1.0))
-        out, cache = fresh(work, "espeak-out"), fresh(work, "espeak-cache")
-        prof = cProfile.Profile() if args.profile else None
-        cold, report = timed(lambda: audiopaper_build(edition, "espeak", out, cache), prof)
-        if prof:
-            profiles.append(("espeak cold build", prof, cold))
-        rows.append(
-            Row(
-                "espeak audiopaper build, cold cache",
-                cold,
-                cold / floor,
-                f"<= {ESPEAK_TARGET:g}x floor",
-                cold / floor <= ESPEAK_TARGET,
-                f"{report.duration_ms / 60000:.1f} min of audio",
+            EspeakEngine.availability()  # load libespeak-ng outside the timings
+            floor = espeak_floor(edition, work)
+            rows.append(Row("espeak floor: 1 pass over the text + 2 MP3 encodes", floor, 1.0))
+            out, cache = fresh(work, "espeak-out"), fresh(work, "espeak-cache")
+            prof = cProfile.Profile() if args.profile else None
+            cold, report = timed(lambda: audiopaper_build(edition, "espeak", out, cache), prof)
+            if prof:
+                profiles.append(("espeak cold build", prof, cold))
+            rows.append(
+                Row(
+                    "espeak audiopaper build, cold cache",
+                    cold,
+                    cold / floor,
+                    f"<= {ESPEAK_TARGET:g}x floor",
+                    cold / floor <= ESPEAK_TARGET,
+                    f"{report.duration_ms / 60000:.1f} min of audio",
+                )
             )
-        )
-        shutil.rmtree(out)
-        warm, _ = timed(lambda: audiopaper_build(edition, "espeak", out, cache))
-        rows.append(
-            Row("espeak audiopaper rebuild, warm cache", warm, warm / floor, note=f"{warm / cold:.2f}x the cold build")
-        )
+            shutil.rmtree(out)
+            warm, _ = timed(lambda: audiopaper_build(edition, "espeak", out, cache))
+            rows.append(
+                Row(
+                    "espeak audiopaper rebuild, warm cache",
+                    warm,
+                    warm / floor,
+                    note=f"{warm / cold:.2f}x the cold build",
+                )
+            )
 
         # 4 (memory) --------------------------------------------------------------------
-        one_s, one_rss, one_ff = peak_rss_build(edition, work, "mem1")
-        rows.append(
-            Row(
-                f"peak RSS, espeak build 1x ({len(texts)} articles)",
-                one_s,
-                None,
-                note=f"{one_rss:.0f} MB peak RSS of the build process; {one_ff:.0f} MB with its ffmpeg processes"
-                " (sampled)",
-                measured=f"{one_rss:.0f} MB",
+        if wanted("memory"):
+            one_s, one_rss, one_ff = peak_rss_build(edition, work, "mem1")
+            rows.append(
+                Row(
+                    f"peak RSS, espeak build 1x ({len(texts)} articles)",
+                    one_s,
+                    None,
+                    note=f"{one_rss:.0f} MB peak RSS of the build process; {one_ff:.0f} MB with its ffmpeg processes"
+                    " (sampled)",
+                    measured=f"{one_rss:.0f} MB",
+                )
             )
-        )
-        big = write_edition(work, articles, times)
-        big_s, big_rss, big_ff = peak_rss_build(big, work, f"mem{times}")
-        rows.append(
-            Row(
-                f"peak RSS, espeak build {times}x ({len(texts) * times} articles)",
-                big_s,
-                big_rss / one_rss,
-                f"< {MEMORY_LIMIT_MB:.0f} MB",
-                big_rss < MEMORY_LIMIT_MB,
-                f"{big_rss:.0f} MB peak RSS of the build process (ratio: vs the 1x build); {big_ff:.0f} MB with its "
-                "ffmpeg processes (sampled); the repeated copies' speech comes from the cache",
-                f"{big_rss:.0f} MB",
+            big = write_edition(work, articles, times)
+            big_s, big_rss, big_ff = peak_rss_build(big, work, f"mem{times}")
+            rows.append(
+                Row(
+                    f"peak RSS, espeak build {times}x ({len(texts) * times} articles)",
+                    big_s,
+                    big_rss / one_rss,
+                    f"< {MEMORY_LIMIT_MB:.0f} MB",
+                    big_rss < MEMORY_LIMIT_MB,
+                    f"{big_rss:.0f} MB peak RSS of the build process (ratio: vs the 1x build); "
+                    f"{big_ff:.0f} MB with its ffmpeg processes (sampled); "
+                    "the repeated copies' speech comes from the cache",
+                    f"{big_rss:.0f} MB",
+                )
             )
-        )
     finally:
         if args.keep:
             print(f"kept {work}")

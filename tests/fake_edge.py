@@ -18,6 +18,7 @@ under test (which runs its own asyncio loop) can talk to it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import re
@@ -79,30 +80,37 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (m.group(0) for m in _SENTENCE.finditer(text)) if s.strip()]
 
 
-# Encoding is the slow part of a reply, and tests ask for the same lengths again and again.
-_MP3_CACHE: dict[int, bytes] = {}
-_MP3_LOCK = threading.Lock()
+FRAME_MS = 24  # one MPEG-2 Layer III frame: 576 samples at 24 kHz
+
+
+@functools.cache
+def _tone_frame() -> bytes:
+    """One MP3 frame of a steady 500 Hz tone that can be repeated for any length.
+
+    The tone's period (48 samples) divides the frame (576), so in the steady middle of the
+    encode every frame is the same; with LAME's bit reservoir off no frame borrows bits from
+    another. Repeating the frame gives real, decodable MP3 of any length without encoding
+    per reply, so the fake spends none of the machine's CPU on synthesis (a real service
+    synthesizes on its own machines)."""
+    period = array("h", (int(8000 * math.sin(2 * math.pi * i / 48)) for i in range(48)))
+    pcm = period.tobytes() * (SAMPLE_RATE // 48)  # one second
+    args = ["-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-i", "pipe:0"]
+    # No Xing frame or ID3 tag: the real service streams bare CBR frames, and edge-tts
+    # converts byte counts to time assuming exactly that.
+    args += ["-c:a", "libmp3lame", "-b:a", BITRATE, "-reservoir", "0", "-write_xing", "0"]
+    args += ["-id3v2_version", "0", "-f", "mp3", "pipe:1"]
+    data = ffmpeg.run(args, stdin=pcm)
+    size = 72 * 48_000 // SAMPLE_RATE  # bytes per frame at 48 kbps, 24 kHz, no padding
+    middle = len(data) // size // 2 * size
+    frame = data[middle : middle + size]
+    assert frame[:2] == b"\xff\xf3" and data[middle + size : middle + 2 * size] == frame, "tone frames differ"
+    return frame
 
 
 def mp3_tone(duration_ms: int) -> bytes:
-    """A 400 Hz tone of about `duration_ms` as 48 kbps CBR MP3, the service's format."""
-    duration_ms = max(50, math.ceil(duration_ms / 50) * 50)  # fewer distinct encodes
-    with _MP3_LOCK:
-        cached = _MP3_CACHE.get(duration_ms)
-        if cached is not None:
-            return cached
-        # 400 Hz divides 24 kHz evenly, so one 60-sample period tiles without clicks.
-        period = array("h", (int(8000 * math.sin(2 * math.pi * i / 60)) for i in range(60)))
-        samples = SAMPLE_RATE * duration_ms // 1000
-        pcm = (period.tobytes() * (samples // 60 + 1))[: samples * 2]
-        args = ["-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-i", "pipe:0"]
-        # No Xing frame or ID3 tag: the real service streams bare CBR frames, and edge-tts
-        # converts byte counts to time assuming exactly that.
-        args += ["-c:a", "libmp3lame", "-b:a", BITRATE, "-write_xing", "0"]
-        args += ["-id3v2_version", "0", "-f", "mp3", "pipe:1"]
-        data = ffmpeg.run(args, stdin=pcm)
-        _MP3_CACHE[duration_ms] = data
-        return data
+    """A 500 Hz tone of about `duration_ms` (rounded up to whole frames) as 48 kbps CBR MP3,
+    the service's format."""
+    return _tone_frame() * max(2, math.ceil(duration_ms / FRAME_MS))
 
 
 @dataclass
@@ -357,6 +365,8 @@ class FakeEdgeService:
         delay = self.latency + (fault.delay if fault and fault.kind == "slow" else 0.0)
         if delay:
             await asyncio.sleep(delay)
+        total_ms = self._duration_ms(text, entry.rate)
+        audio = mp3_tone(total_ms // 5 if fault and fault.kind == "truncate" else total_ms)
         await ws.send_str(_text_frame(rid, "turn.start", {"context": {"serviceTag": "fake"}}))
         if fault and fault.kind == "no_audio":
             await ws.send_str(_text_frame(rid, "turn.end", {}))
@@ -364,8 +374,6 @@ class FakeEdgeService:
 
         sentences = split_sentences(text) or [text]
         weights = [max(1, spoken_units(s)) for s in sentences]
-        total_ms = self._duration_ms(text, entry.rate)
-        audio = mp3_tone(total_ms // 5 if fault and fault.kind == "truncate" else total_ms)
         cut_at = len(audio) // 2 if fault and fault.kind in ("drop", "close") else None
 
         started = time.monotonic()

@@ -57,6 +57,9 @@ def test_edition_meets_podcast_loudness(sample_build):
     samples = decode(out / DAY / "edition.mp3")
     assert lufs(samples) == pytest.approx(-16, abs=1)
     assert true_peak_db(samples) <= -1.0
+    # The manifest's figure was measured while encoding: it is the file's, as decoded.
+    assert manifest(out)["edition_lufs"] == pytest.approx(lufs(samples), abs=0.3)
+    assert MP3(out / DAY / "edition.mp3").info.length == pytest.approx(len(samples) / 48000, abs=0.2)
 
 
 def test_clips_are_cbr_44k_with_trimmed_silence(sample_build):
@@ -153,6 +156,7 @@ def test_manifest_lists_every_file_with_loudness(sample_build):
     for entry in data["clips"]:
         assert (out / DAY / entry["file"]).is_file() and (out / DAY / entry["vtt"]).is_file()
         assert entry["lufs"] == pytest.approx(-23, abs=0.5) and entry["true_peak_db"] <= -1
+        assert entry["lufs"] == pytest.approx(lufs(decode(out / DAY / entry["file"])), abs=0.3)
         assert re.fullmatch(r"[0-9a-f]{64}", entry["spoken_sha256"])
     for key in ("edition_vtt", "chapters_file", "playlist_file"):
         assert (out / DAY / data[key]).is_file()
@@ -209,3 +213,15 @@ def test_a_stations_own_loudness_target(tmp_path: Path):
     assert result.exit_code == 0, result.output
     for clip in (out / "2023-05-18" / "clips").glob("*.mp3"):
         assert lufs(decode(clip)) == pytest.approx(-20, abs=1)
+
+
+def test_encoding_measures_the_mp3_it_writes_even_in_an_awkward_folder(tmp_path: Path):
+    folder = tmp_path / "a|b [c]:d"
+    folder.mkdir()
+    t = np.arange(24000 * 3) / 24000
+    pcm = (np.sin(2 * np.pi * 440 * t) * 0.1 * 32767).astype("<i2").tobytes()
+    out = folder / "tone.mp3"
+    measured = ffmpeg.encode_mp3_measured(pcm, 24000, out, bitrate="64k", out_rate=44100)
+    assert measured == pytest.approx(lufs(decode(out)), abs=0.3)
+    assert MP3(out).info.sample_rate == 44100 and MP3(out).info.length == pytest.approx(3, abs=0.1)
+    assert [p.name for p in folder.iterdir()] == ["tone.mp3"]

@@ -10,7 +10,7 @@ import pytest
 
 from audiopaper.edition import Article, Credit, Edition, edition_from_json
 from audiopaper.normalize.words import cut
-from audiopaper.script import build_script, credits_line, default_wording, script_lines
+from audiopaper.script import build_script, credits_line, default_wording, edition_calls, script_lines
 from audiopaper.script.segments import split_for_engine
 from tests.conftest import SAMPLE_GOLD, SHORT
 
@@ -119,3 +119,22 @@ def test_segments_fit_the_limit_and_never_cut_a_word():
     for piece in pieces[:-1]:
         position += len(piece)
         assert position in boundaries
+
+
+def test_pooled_calls_carry_every_items_segments_in_order_and_fit_the_limit():
+    script = build_script(edition_from_json(SAMPLE_GOLD.read_text("utf-8")), "平湖日报", default_wording())
+    items = [segments for _, _, segments in script.items()]
+    alone, alone_shares = edition_calls(items)
+    pooled, shares = edition_calls(items, pool=True, max_bytes=2000)
+    assert len(pooled) < len(alone)
+    assert all(len(s.segments) == len(c.segments) for shares_ in alone_shares for s in shares_ for c in [alone[s.call]])
+    # The opening, the section intros and every title and credit line: one anchor call.
+    anchor = [c for c in pooled if c.role == "anchor"]
+    assert len(anchor) == 1 and all(len(c.spoken.encode()) <= 2000 for c in pooled)
+    # Each item reads back exactly its own segments, in order, from the pooled calls.
+    for segments, mine in zip(items, shares, strict=True):
+        read = [pooled[s.call].segments[i] for s in mine for i in s.segments]
+        assert read == list(segments)
+    # Every segment of every call is read by exactly one item.
+    used = sorted((s.call, i) for mine in shares for s in mine for i in s.segments)
+    assert used == sorted((n, i) for n, c in enumerate(pooled) for i in range(len(c.segments)))

@@ -67,12 +67,30 @@ def test_auto_uses_edge_when_the_service_answers(fake: FakeEdgeService, tmp_path
 
 
 def test_every_fourth_request_failing_still_renders_everything(fake: FakeEdgeService, tmp_path: Path, config: Path):
-    fake.add_fault("drop", every=4)
+    # The short edition pools into fewer than four requests: every second one fails here.
+    fake.add_fault("drop", every=2)
     out = tmp_path / "out"
     result = build(out, config, "--engine", "edge")
     assert result.exit_code == 0, result.output
     assert manifest(out)["complete"] and len(manifest(out)["clips"]) == 2
     assert any(r.fault for r in fake.requests)
+
+
+def test_a_pooled_call_that_fails_costs_only_the_item_whose_text_fails(
+    fake: FakeEdgeService, tmp_path: Path, config: Path
+):
+    # 晨练's title shares the anchor's pooled call with the opening and the other title;
+    # the service never answers that title, on its own or pooled.
+    fake.add_fault("no_audio", match="晨练。摄影")
+    out = tmp_path / "out"
+    result = build(out, config, "--engine", "edge", "--allow-partial")
+    assert result.exit_code == 1
+    data = manifest(out)
+    assert data["failed"] == ["晨练"] and [c["title"] for c in data["clips"]] == ["临溪启动老旧小区改造"]
+    assert decoded_seconds(out / "2023-05-18" / data["clips"][0]["file"]) > 3
+    texts = [r.text for r in fake.requests]
+    assert any("晨练。摄影" in t and "临溪启动" in t for t in texts)  # it was pooled first
+    assert any("临溪启动老旧小区改造" in t and "晨练" not in t for t in texts)  # then asked alone
 
 
 def test_identical_rebuild_sends_nothing_and_an_edit_resends_only_the_change(

@@ -137,8 +137,7 @@ def encode_normalized(
         measured_lufs = loudness.integrated_lufs(audio.raw_data, audio.frame_rate)
     for _ in range(2):
         shaped, peak = normalized(audio, profile, offset_db, measured_lufs)
-        encode_mp3(shaped, out, bitrate=bitrate, out_rate=out_rate)
-        lufs = ffmpeg.measure_loudness(out, true_peak=False)[0]
+        lufs = ffmpeg.encode_mp3_measured(shaped.raw_data, shaped.frame_rate, out, bitrate=bitrate, out_rate=out_rate)
         error = lufs - profile.lufs
         if abs(error) <= LOUDNESS_TOLERANCE:
             break
@@ -164,12 +163,15 @@ class StreamingEncoder:
     """Encodes a long programme to MP3 as its parts arrive, so it is never all in memory.
 
     The encoder starts with the first part, at that part's sample rate (the engine's own:
-    no resampling in Python); a later part at another rate is resampled to it."""
+    no resampling in Python); a later part at another rate is resampled to it. With
+    `measure`, `lufs` holds the encoded file's integrated loudness once it is closed."""
 
-    def __init__(self, out: Path, *, bitrate: str, out_rate: int) -> None:
+    def __init__(self, out: Path, *, bitrate: str, out_rate: int, measure: bool = False) -> None:
         self.out = out
         self.bitrate = bitrate
         self.out_rate = out_rate
+        self.measure = measure
+        self.lufs: float | None = None
         self.sample_rate = 0
         self._frames = 0
         self._encoder: ffmpeg.PcmToMp3 | None = None
@@ -182,7 +184,11 @@ class StreamingEncoder:
         if self._encoder is None:
             self.sample_rate = audio.frame_rate
             self._encoder = ffmpeg.PcmToMp3(
-                self.out, sample_rate=self.sample_rate, bitrate=self.bitrate, out_rate=self.out_rate
+                self.out,
+                sample_rate=self.sample_rate,
+                bitrate=self.bitrate,
+                out_rate=self.out_rate,
+                measure=self.measure,
             )
         pcm = ffmpeg.resample_pcm(audio.raw_data, audio.frame_rate, self.sample_rate)
         self._encoder.write(pcm)
@@ -195,6 +201,6 @@ class StreamingEncoder:
         if self._encoder is None:
             return
         if kind is None:
-            self._encoder.close()
+            self.lufs = self._encoder.close()
         else:
             self._encoder.abort()

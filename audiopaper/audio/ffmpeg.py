@@ -6,12 +6,15 @@ otherwise the binary shipped in the imageio-ffmpeg wheel, so `pip install .` is 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from audiopaper.errors import AudiopaperError
 
@@ -52,19 +55,27 @@ def run(args: Sequence[str], stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-def _r128(input_args: Sequence[str], stdin: bytes | None, what: str, true_peak: bool = True) -> tuple[float, float]:
+def _r128_filter(true_peak: bool) -> list[str]:
     # True peak means 4x oversampling inside ffmpeg: several times the cost of the loudness.
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", *input_args]
-    cmd += ["-af", "ebur128=peak=true" if true_peak else "ebur128", "-f", "null", "-"]
-    proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise _failure(proc.stderr)
-    summary = proc.stderr.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
+    # framelog=quiet: the meter otherwise logs every 100 ms, megabytes for an edition.
+    return ["-af", "ebur128=framelog=quiet" + (":peak=true" if true_peak else ""), "-f", "null", "-"]
+
+
+def _r128_summary(stderr: bytes, what: str, true_peak: bool) -> tuple[float, float]:
+    summary = stderr.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
     lufs = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     if not lufs or (true_peak and not peak):
         raise FfmpegError(f"ffmpeg did not report the loudness of {what}")
     return float(lufs.group(1)), float(peak.group(1)) if peak else float("nan")
+
+
+def _r128(input_args: Sequence[str], stdin: bytes | None, what: str, true_peak: bool = True) -> tuple[float, float]:
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", *input_args, *_r128_filter(true_peak)]
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise _failure(proc.stderr)
+    return _r128_summary(proc.stderr, what, true_peak)
 
 
 def measure_loudness(path: Path, true_peak: bool = True) -> tuple[float, float]:
@@ -87,38 +98,95 @@ def resample_pcm(pcm: bytes, rate_in: int, rate_out: int) -> bytes:
     return run([*args, "-f", "s16le", "-ac", "1", "-ar", str(rate_out), "pipe:1"], stdin=pcm)
 
 
-def _mp3_args(out: Path, bitrate: str, out_rate: int) -> list[str]:
+def _codec_args(bitrate: str, out_rate: int) -> list[str]:
     # LAME's quality 7 encodes twice as fast as its default; at speech bitrates of 64k and
     # up its shortcuts are not audible.
-    return [
-        "-ac", "1", "-ar", str(out_rate), "-c:a", "libmp3lame", "-b:a", bitrate, "-compression_level", "7",
-        "-write_xing", "1", "-id3v2_version", "3", "-f", "mp3", "-y", str(out),
-    ]  # fmt: skip
+    return ["-ac", "1", "-ar", str(out_rate), "-c:a", "libmp3lame", "-b:a", bitrate, "-compression_level", "7"]
+
+
+def _mp3_args(out: Path, bitrate: str, out_rate: int) -> list[str]:
+    muxer = ["-write_xing", "1", "-id3v2_version", "3", "-f", "mp3", "-y", str(out)]
+    return [*_codec_args(bitrate, out_rate), *muxer]
 
 
 class PcmToMp3:
     """An ffmpeg process encoding s16le mono PCM written to it, for programmes too long to
-    hold in memory."""
+    hold in memory.
 
-    def __init__(self, out: Path, *, sample_rate: int, bitrate: str, out_rate: int) -> None:
+    With `measure`, the encoded stream is also measured as it is made: the encoder tees its
+    MP3 frames into a second ffmpeg running the loudness meter, so the file's loudness is
+    known when the encoding ends instead of costing a decode of the whole file after it."""
+
+    def __init__(self, out: Path, *, sample_rate: int, bitrate: str, out_rate: int, measure: bool = False) -> None:
         args = ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"]
-        args += _mp3_args(out, bitrate, out_rate)
-        self._proc = subprocess.Popen(_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._broken = False
+        self._meter: subprocess.Popen[bytes] | None = None
+        self._meter_log: IO[bytes] | None = None
+        if not measure:
+            args += _mp3_args(out, bitrate, out_rate)
+            self._proc = subprocess.Popen(_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            return
+        # The file keeps its Xing header (written by seeking back); the copy in the pipe can't.
+        file_copy = f"[f=mp3:write_xing=1:id3v2_version=3]{_tee_path(out)}"
+        pipe_copy = "[f=mp3:write_xing=0:id3v2_version=0]pipe:1"
+        args += ["-map", "0:a", *_codec_args(bitrate, out_rate), "-y", "-f", "tee", f"{file_copy}|{pipe_copy}"]
+        self._proc = subprocess.Popen(
+            _command(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        # The meter's report goes to a file: a pipe nobody reads while encoding could fill up
+        # and stall both processes.
+        self._meter_log = tempfile.TemporaryFile()
+        meter = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "mp3", "-i", "pipe:0"]
+        self._meter = subprocess.Popen([*meter, *_r128_filter(False)], stdin=self._proc.stdout, stderr=self._meter_log)
+        assert self._proc.stdout is not None
+        self._proc.stdout.close()  # the meter's now: if it dies, the encoder fails instead of blocking
 
     def write(self, pcm: bytes) -> None:
         assert self._proc.stdin is not None
-        self._proc.stdin.write(pcm)
+        try:
+            self._proc.stdin.write(pcm)
+        except BrokenPipeError:  # ffmpeg stopped: close() reports why
+            self._broken = True
 
-    def close(self) -> None:
+    def close(self) -> float | None:
+        """Finish the file; its integrated loudness (LUFS) when measured, else None."""
         assert self._proc.stdin is not None and self._proc.stderr is not None
-        self._proc.stdin.close()
+        with contextlib.suppress(BrokenPipeError):
+            self._proc.stdin.close()
         stderr = self._proc.stderr.read()
-        if self._proc.wait() != 0:
+        if self._proc.wait() != 0 or self._broken:
+            self._stop_meter()
             raise _failure(stderr)
+        if self._meter is None or self._meter_log is None:
+            return None
+        code = self._meter.wait()
+        self._meter_log.seek(0)
+        report = self._meter_log.read()
+        self._meter_log.close()
+        if code != 0:
+            raise _failure(report)
+        return _r128_summary(report, "the encoded stream", true_peak=False)[0]
 
     def abort(self) -> None:
         self._proc.kill()
         self._proc.wait()
+        self._stop_meter()
+
+    def _stop_meter(self) -> None:
+        if self._meter is not None:
+            self._meter.kill()
+            self._meter.wait()
+        if self._meter_log is not None:
+            self._meter_log.close()
+
+
+def _tee_path(path: Path) -> str:
+    # The tee muxer's own syntax: "|" separates outputs and "[]" holds options; "file:" keeps
+    # a colon in the name from reading as a protocol.
+    text = str(path.resolve())
+    for special in "\\|[]":
+        text = text.replace(special, "\\" + special)
+    return "file:" + text
 
 
 def decode_to_pcm(data: bytes, sample_rate: int) -> bytes:
@@ -148,3 +216,17 @@ def encode_mp3(
         args = ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"]
         stdin = pcm
     run(args + _mp3_args(out, bitrate, out_rate or sample_rate), stdin=stdin)
+
+
+def encode_mp3_measured(pcm: bytes, sample_rate: int, out: Path, *, bitrate: str, out_rate: int) -> float:
+    """Encode s16le mono PCM to CBR MP3 at `out` and return the integrated loudness (LUFS)
+    of the MP3 as decoded, measured while it is encoded."""
+    encoder = PcmToMp3(out, sample_rate=sample_rate, bitrate=bitrate, out_rate=out_rate, measure=True)
+    try:
+        encoder.write(pcm)
+    except BaseException:  # interrupted: leave no ffmpeg behind
+        encoder.abort()
+        raise
+    lufs = encoder.close()
+    assert lufs is not None
+    return lufs

@@ -109,6 +109,44 @@ def engine_calls(segments: Sequence[Segment], max_bytes: int = MAX_BYTES) -> lis
 
 
 @dataclass(frozen=True)
+class Share:
+    """The part of one engine call that belongs to one item of the edition: the call's
+    index and the range of its segments."""
+
+    call: int
+    segments: range
+
+
+def edition_calls(
+    items: Sequence[Sequence[Segment]], pool: bool = False, max_bytes: int = MAX_BYTES
+) -> tuple[list[Call], list[list[Share]]]:
+    """The engine calls for the edition's items (each a sequence of segments), and per item
+    the shares of those calls it reads.
+
+    Without `pool` every call belongs to one item. With `pool`, a call of one voice takes
+    the next item's call of that voice while both fit in `max_bytes`: for an engine where
+    every request costs a round trip, the opening, the section intros and every article's
+    title and credits (short texts in the anchor's voice) then go in one request or a few."""
+    calls: list[Call] = []
+    shares: list[list[Share]] = []
+    open_call: dict[str, int] = {}  # role -> the pooled call still taking segments
+    for segments in items:
+        mine: list[Share] = []
+        for call in engine_calls(segments, max_bytes):
+            index = open_call.get(call.role) if pool else None
+            if index is not None and len((calls[index].spoken + call.spoken).encode()) <= max_bytes:
+                start = len(calls[index].segments)
+                calls[index] = Call(call.role, (*calls[index].segments, *call.segments))
+            else:
+                index, start = len(calls), 0
+                calls.append(call)
+                open_call[call.role] = index
+            mine.append(Share(index, range(start, start + len(call.segments))))
+        shares.append(mine)
+    return calls, shares
+
+
+@dataclass(frozen=True)
 class ArticleScript:
     index: int  # reading order, from 1
     article: Article

@@ -107,6 +107,9 @@ class Engine(ABC):
     (engines that batch or run requests concurrently); each default is built on the other."""
 
     NAME: ClassVar[str]
+    # Each request costs a round trip (an online service): the renderer then packs short
+    # texts of several items, in one voice, into one request.
+    POOL_CALLS: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod
