@@ -6,7 +6,9 @@ to the edition's encoder as it goes, and dropped.
 
 from __future__ import annotations
 
+import threading
 import warnings
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +166,13 @@ class StreamingEncoder:
 
     The encoder starts with the first part, at that part's sample rate (the engine's own:
     no resampling in Python); a later part at another rate is resampled to it. With
-    `measure`, `lufs` holds the encoded file's integrated loudness once it is closed."""
+    `measure`, `lufs` holds the encoded file's integrated loudness once it is closed.
+
+    Parts are handed to ffmpeg by a thread of its own, up to BACKLOG bytes ahead: the caller
+    goes on to the next article while ffmpeg catches up, instead of waiting on the pipe when
+    the last articles of a build arrive together."""
+
+    BACKLOG = 16 * 1024 * 1024  # about five minutes of 24 kHz speech
 
     def __init__(self, out: Path, *, bitrate: str, out_rate: int, measure: bool = False) -> None:
         self.out = out
@@ -175,6 +183,10 @@ class StreamingEncoder:
         self.sample_rate = 0
         self._frames = 0
         self._encoder: ffmpeg.PcmToMp3 | None = None
+        self._parts: deque[bytes | None] = deque()
+        self._waiting = 0  # bytes in _parts
+        self._changed = threading.Condition()
+        self._feeder: threading.Thread | None = None
 
     @property
     def written_ms(self) -> int:
@@ -190,17 +202,47 @@ class StreamingEncoder:
                 out_rate=self.out_rate,
                 measure=self.measure,
             )
+            self._feeder = threading.Thread(target=self._feed, args=(self._encoder,), name="edition-feed", daemon=True)
+            self._feeder.start()
         pcm = ffmpeg.resample_pcm(audio.raw_data, audio.frame_rate, self.sample_rate)
-        self._encoder.write(pcm)
         self._frames += len(pcm) // 2
+        self._put(pcm)
+
+    def _put(self, part: bytes | None) -> None:
+        with self._changed:
+            while part and self._waiting > self.BACKLOG:
+                self._changed.wait()
+            self._parts.append(part)
+            self._waiting += len(part or b"")
+            self._changed.notify_all()
+
+    def _feed(self, encoder: ffmpeg.PcmToMp3) -> None:
+        while True:
+            with self._changed:
+                while not self._parts:
+                    self._changed.wait()
+                part = self._parts.popleft()
+            if part is None:
+                return
+            encoder.write(part)  # a stopped ffmpeg is reported by close()
+            with self._changed:
+                self._waiting -= len(part)
+                self._changed.notify_all()
 
     def __enter__(self) -> StreamingEncoder:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self._encoder is None:
+        if self._encoder is None or self._feeder is None:
             return
         if kind is None:
+            self._put(None)
+            self._feeder.join()
             self.lufs = self._encoder.close()
         else:
-            self._encoder.abort()
+            self._encoder.abort()  # the feeder's write fails, and it finds the end mark
+            with self._changed:
+                self._parts.clear()
+                self._waiting = 0
+            self._put(None)
+            self._feeder.join()

@@ -20,8 +20,6 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pypinyin import lazy_pinyin
-
 from audiopaper.fsutil import atomic_write_bytes
 
 COVER = "cover.png"
@@ -93,6 +91,8 @@ def render_cover(name: str, font_path: str | None = None) -> bytes:
             return ImageFont.truetype(font_path, size)
     else:
         # Only printable ASCII: Pillow's embedded font has no other glyph worth showing.
+        from pypinyin import lazy_pinyin  # slow to load: only when a cover is drawn
+
         title = re.sub(r"[^ -~]+", "", " ".join(lazy_pinyin(name)).upper()).strip() or "AUDIOPAPER"
         tagline = TAGLINE_LATIN
 

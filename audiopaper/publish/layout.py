@@ -9,8 +9,6 @@ import re
 import unicodedata
 from pathlib import Path
 
-from pypinyin import lazy_pinyin
-
 FEED = "feed.xml"
 INDEX = "index.html"
 EDITION_AUDIO = "edition.mp3"
@@ -27,6 +25,10 @@ def slug(title: str) -> str:
     """An ASCII slug (pinyin for Chinese): safe on every filesystem and in radio playout
     systems that mangle non-ASCII names."""
     text = unicodedata.normalize("NFKC", title)
+    # Imported here: pypinyin's tables take a quarter of a second to load, and a build
+    # names its first clip only once speech is coming back.
+    from pypinyin import lazy_pinyin
+
     syllables = lazy_pinyin(text)  # non-Chinese runs stay whole: 3A, 365
     ascii_only = unicodedata.normalize("NFKD", "-".join(syllables)).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_only.lower())
