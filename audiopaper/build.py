@@ -326,10 +326,13 @@ class _Edition:
         self, sound: AudioSegment, cues: Sequence[Cue] = (), normalize: bool = True, lufs: float | None = None
     ) -> None:
         self.cues += shift(cues, self.encoder.written_ms)
-        if normalize:
-            sound, peak = normalized(sound, self.profile, self.codec_offset, lufs)
-            self.true_peak_db = max(self.true_peak_db, peak)
-        self.encoder.write(sound)
+        self.encoder.write(sound, self._normalized if normalize else None, lufs)
+
+    def _normalized(self, sound: AudioSegment, lufs: float | None) -> AudioSegment:
+        # Runs on the encoder's feeding thread, in order: the main thread goes on meanwhile.
+        sound, peak = normalized(sound, self.profile, self.codec_offset, lufs)
+        self.true_peak_db = max(self.true_peak_db, peak)
+        return sound
 
     @property
     def codec_offset(self) -> float:

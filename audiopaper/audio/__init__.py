@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -161,6 +161,12 @@ def encode_mp3(audio: AudioSegment, out: Path, *, bitrate: str, out_rate: int) -
     ffmpeg.encode_mp3(audio.raw_data, audio.frame_rate, out, bitrate=bitrate, out_rate=out_rate)
 
 
+# Shapes audio on its way to the encoder, given its loudness if known (normalizing).
+Shape = Callable[[AudioSegment, float | None], AudioSegment]
+# What waits for the edition's encoder: audio, how to shape it first, its loudness.
+_Part = tuple[AudioSegment, Shape | None, float | None]
+
+
 class StreamingEncoder:
     """Encodes a long programme to MP3 as its parts arrive, so it is never all in memory.
 
@@ -183,8 +189,9 @@ class StreamingEncoder:
         self.sample_rate = 0
         self._frames = 0
         self._encoder: ffmpeg.PcmToMp3 | None = None
-        self._parts: deque[bytes | None] = deque()
-        self._waiting = 0  # bytes in _parts
+        self._parts: deque[_Part | None] = deque()
+        self._waiting = 0  # bytes of PCM in _parts
+        self._error: Exception | None = None
         self._changed = threading.Condition()
         self._feeder: threading.Thread | None = None
 
@@ -192,7 +199,10 @@ class StreamingEncoder:
     def written_ms(self) -> int:
         return self._frames * 1000 // self.sample_rate if self.sample_rate else 0
 
-    def write(self, audio: AudioSegment) -> None:
+    def write(self, audio: AudioSegment, shape: Shape | None = None, lufs: float | None = None) -> None:
+        """Queue `audio` for the encoder; `shape(audio, lufs)`, if given, is applied on the
+        feeding thread first (normalizing is numpy work the caller need not wait for). It
+        must keep the length: `written_ms` counts the audio as queued."""
         if self._encoder is None:
             self.sample_rate = audio.frame_rate
             self._encoder = ffmpeg.PcmToMp3(
@@ -204,16 +214,16 @@ class StreamingEncoder:
             )
             self._feeder = threading.Thread(target=self._feed, args=(self._encoder,), name="edition-feed", daemon=True)
             self._feeder.start()
-        pcm = ffmpeg.resample_pcm(audio.raw_data, audio.frame_rate, self.sample_rate)
-        self._frames += len(pcm) // 2
-        self._put(pcm)
+        self._frames += len(audio.raw_data) * self.sample_rate // (2 * audio.frame_rate)
+        self._put((audio, shape, lufs))
 
-    def _put(self, part: bytes | None) -> None:
+    def _put(self, part: _Part | None) -> None:
+        size = len(part[0].raw_data) if part else 0
         with self._changed:
-            while part and self._waiting > self.BACKLOG:
+            while size and self._waiting > self.BACKLOG:
                 self._changed.wait()
             self._parts.append(part)
-            self._waiting += len(part or b"")
+            self._waiting += size
             self._changed.notify_all()
 
     def _feed(self, encoder: ffmpeg.PcmToMp3) -> None:
@@ -224,9 +234,14 @@ class StreamingEncoder:
                 part = self._parts.popleft()
             if part is None:
                 return
-            encoder.write(part)  # a stopped ffmpeg is reported by close()
+            audio, shape, lufs = part
+            try:
+                shaped = shape(audio, lufs) if shape else audio
+                encoder.write(ffmpeg.resample_pcm(shaped.raw_data, shaped.frame_rate, self.sample_rate))
+            except Exception as exc:  # reported by close(): the caller's thread raises it
+                self._error = self._error or exc
             with self._changed:
-                self._waiting -= len(part)
+                self._waiting -= len(audio.raw_data)
                 self._changed.notify_all()
 
     def __enter__(self) -> StreamingEncoder:
@@ -238,6 +253,9 @@ class StreamingEncoder:
         if kind is None:
             self._put(None)
             self._feeder.join()
+            if self._error is not None:
+                self._encoder.abort()
+                raise self._error
             self.lufs = self._encoder.close()
         else:
             self._encoder.abort()  # the feeder's write fails, and it finds the end mark
