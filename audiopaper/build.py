@@ -11,7 +11,7 @@ import hashlib
 import os
 import shutil
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,7 +55,7 @@ from audiopaper.script import (
     edition_calls,
 )
 from audiopaper.script.segments import split_sentences
-from audiopaper.settings import Settings, loudness_target
+from audiopaper.settings import AudioSettings, Settings, loudness_target
 from audiopaper.tts import Engine, Speech, SpeechRequest, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
@@ -156,7 +156,7 @@ class Plan:
     def calls(self) -> tuple[list[Call], list[list[Share]]]:
         """The edition's engine calls, and each item's shares of them (see edition_calls)."""
         items = [segments for _, _, segments in self.script.items()]
-        return edition_calls(items, pool=self.engine.POOL_CALLS)
+        return edition_calls(items, pool=self.engine.ROUND_TRIPS)
 
     @property
     def total_calls(self) -> int:
@@ -208,8 +208,32 @@ def _pause_ms(segment: Segment, settings: Settings) -> int:
     }.get(segment.pause, audio.pause_segment_ms)
 
 
+# Calls an engine with round trips may be asked for ahead of their turn (issue_order). The
+# items that come back early wait, assembled, for their turn in the edition: this bounds them.
+REORDER = 1
+
+
+def issue_order(calls: Sequence[Call], shares: Sequence[Sequence[Share]], window: int) -> list[int]:
+    """The order to ask for the calls in: within each run of `window` calls, those read by
+    the longest items first.
+
+    Clips are encoded as soon as an article's speech is all back, in any order, and encoding
+    costs in proportion to the article's length. Asking for the long articles first leaves
+    the build's last seconds waiting on short ones, instead of encoding long ones after the
+    last answer."""
+    size = [sum(len(calls[s.call].segments[i].spoken.encode()) for s in mine for i in s.segments) for mine in shares]
+    weight = [0] * len(calls)
+    for item, mine in enumerate(shares):
+        for share in mine:
+            weight[share.call] = max(weight[share.call], size[item])
+    order: list[int] = []
+    for start in range(0, len(calls), window):
+        order += sorted(range(start, min(len(calls), start + window)), key=lambda c: -weight[c])
+    return order
+
+
 class _Renderer:
-    """The edition's speech, item by item in reading order.
+    """The edition's speech, item by item as it comes back.
 
     Every engine call of the edition goes to the engine as one stream, so an online engine
     keeps its connections busy across articles while the caller assembles and encodes the
@@ -225,12 +249,11 @@ class _Renderer:
         self.plan = plan
         self.voices = plan.settings.voices.for_engine(plan.engine.NAME)
         self.calls, self.shares = plan.calls()
-        requests = [self.request(c) for c in self.calls]
-        self.results = plan.engine.stream(requests, progress)
+        window = REORDER if plan.engine.ROUND_TRIPS else 1
+        self.order = issue_order(self.calls, self.shares, window)
+        self.results = plan.engine.stream([self.request(self.calls[c]) for c in self.order], progress)
         self.taken: dict[int, list[tuple[Speech, range]] | BaseException] = {}
         self.readers = Counter(share.call for shares in self.shares for share in shares)
-        self.next_call = 0
-        self.next_item = 0
 
     def request(self, call: Call) -> SpeechRequest:
         return SpeechRequest(text=call.spoken, voice=self.voices.get(call.role) or self.voices["anchor"])
@@ -240,15 +263,24 @@ class _Renderer:
         if close:
             close()
 
+    def completed(self) -> Iterator[int]:
+        """Items (indices into the script's items) as soon as every call they read is back."""
+        missing = [{share.call for share in mine} for mine in self.shares]
+        readers: dict[int, list[int]] = {}
+        for item, calls in enumerate(missing):
+            for call in calls:
+                readers.setdefault(call, []).append(item)
+        yield from (item for item, calls in enumerate(missing) if not calls)
+        for call, result in zip(self.order, self.results, strict=False):
+            segments = self.calls[call].segments
+            self.taken[call] = result.split([s.spoken for s in segments]) if isinstance(result, Speech) else result
+            for item in readers.get(call, ()):
+                missing[item].discard(call)
+                if not missing[item]:
+                    yield item
+
     def _take(self, index: int) -> list[tuple[Speech, range]] | BaseException:
         """Call `index`'s speech cut at its segments, kept until its last reader has it."""
-        while self.next_call <= index:  # the stream answers in call order
-            result = next(self.results)
-            call = self.calls[self.next_call]
-            self.taken[self.next_call] = (
-                result.split([s.spoken for s in call.segments]) if isinstance(result, Speech) else result
-            )
-            self.next_call += 1
         found = self.taken[index]
         self.readers[index] -= 1
         if not self.readers[index]:
@@ -278,14 +310,12 @@ class _Renderer:
         written = tuple(w for s in segments for w in split_sentences(s.written))
         return Placed(speech, _pause_ms(segments[-1], self.plan.settings), written)
 
-    def render(self, name: str) -> tuple[AudioSegment, list[Cue]]:
-        """The next item's audio and cues, or ItemFailed naming it."""
-        shares = self.shares[self.next_item]
-        self.next_item += 1
+    def render(self, index: int, name: str) -> tuple[AudioSegment, list[Cue]]:
+        """Item `index`'s audio and cues (once completed() has named it), or ItemFailed."""
         pieces: list[Placed] = []
         failure: BaseException | None = None
-        for share in shares:
-            placed = self._share(share)  # taken even after a failure: the stream stays in step
+        for share in self.shares[index]:
+            placed = self._share(share)  # taken even after a failure: what it holds is let go
             if isinstance(placed, BaseException):
                 failure = failure or placed
             else:
@@ -307,6 +337,11 @@ def _spoken_hash(segments: Sequence[Segment]) -> str:
 
 def _credits_text(article: Article, paper: str) -> str:
     return "、".join(f"{c.role} {c.name}" for c in article.credits) or paper
+
+
+# What MP3 encoding takes off speech's loudness before any clip has shown it (measured: 0.44 LU
+# for espeak-ng, 0.4 for a pure tone): the first clip is then usually encoded only once.
+CODEC_LOSS_GUESS = 0.4
 
 
 class _Edition:
@@ -336,7 +371,9 @@ class _Edition:
 
     @property
     def codec_offset(self) -> float:
-        return sum(self.codec_offsets) / len(self.codec_offsets) if self.codec_offsets else 0.0
+        if not self.codec_offsets:
+            return CODEC_LOSS_GUESS
+        return sum(self.codec_offsets) / len(self.codec_offsets)
 
     def pause(self, ms: int) -> None:
         if self.encoder.sample_rate:
@@ -350,11 +387,12 @@ def _write_clip(
     cues: list[Cue],
     plan: Plan,
     tracks: int,
-    offset: float,
+    offset: float | None,
     lufs: float,
 ) -> tuple[ClipEntry, float]:
-    """The article's clip, tags and transcripts; and the loudness offset the codec needed
-    (starting from `offset`, what earlier clips needed, most clips are encoded once)."""
+    """The article's clip, tags and transcripts; and the loudness offset the codec needed.
+    `offset` is what earlier clips' MP3s showed the codec takes off, None before any has:
+    that first clip is decoded and measured (see encode_normalized)."""
     settings = plan.settings
     audio = settings.audio
     article = item.article
@@ -366,8 +404,9 @@ def _write_clip(
         loudness_target(audio, "clip"),
         bitrate=audio.clip_bitrate,
         out_rate=audio.clip_rate,
-        offset_db=offset,
+        offset_db=CODEC_LOSS_GUESS if offset is None else offset,
         measured_lufs=lufs,
+        loss_known=offset is not None,
     )
     tags = Tags(
         title=article.title,
@@ -432,9 +471,10 @@ class _ClipWriter:
         self.learnt.append(offset)
 
     def finish(self) -> list[ClipEntry]:
+        """The clips written, in the edition's order (they are written as they come back)."""
         while self.pending:
             self._collect()
-        return self.done
+        return sorted(self.done, key=lambda clip: clip.index)
 
     def __enter__(self) -> _ClipWriter:
         return self
@@ -443,6 +483,27 @@ class _ClipWriter:
         for future in self.pending:
             future.cancel()
         self.pool.shutdown(wait=True)
+
+
+def _feed_edition(
+    edition: _Edition,
+    item: ArticleScript | None,
+    sound: AudioSegment,
+    cues: list[Cue],
+    lufs: float | None,
+    audio: AudioSettings,
+) -> None:
+    """Item's turn in the edition: an article with its chime, pause and chapter."""
+    if item is None:
+        edition.put(sound, cues)
+        return
+    if audio.chime and edition.chapters:
+        chime = AudioSegment(chime_pcm(sound.frame_rate), sample_width=2, frame_rate=sound.frame_rate, channels=1)
+        edition.put(chime, normalize=False)
+    start = edition.encoder.written_ms
+    edition.put(sound, cues, lufs=lufs)
+    edition.pause(audio.pause_article_ms)
+    edition.chapters.append(Chapter(item.article.title, start, edition.encoder.written_ms))
 
 
 def _album(plan: Plan) -> str:
@@ -482,14 +543,14 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
     staging = out / f".staging-{plan.date}-{os.getpid()}"
     (staging / CLIPS).mkdir(parents=True)
     renderer = _Renderer(plan, progress)
-    failed: list[ItemFailed] = []
+    failures: dict[int, ItemFailed] = {}  # by the item's place in the edition
     clips: list[ClipEntry] = []
     tracks = len(plan.script.articles)
     edition_path = staging / EDITION_AUDIO
     try:
         with (
             StreamingEncoder(
-                edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate, measure=True
+                edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate, measure="input"
             ) as encoder,
             _ClipWriter() as writer,
         ):
@@ -497,30 +558,33 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             writer.learnt = edition.codec_offsets
             if audio.intro_music:
                 edition.put(load_audio(Path(audio.intro_music), audio.sample_rate or INTRO_RATE))
-            for name, item, _ in plan.script.items():
+            items = plan.script.items()
+            ready: dict[int, tuple[AudioSegment, list[Cue], float | None] | None] = {}  # None: failed
+            turn = 0  # the next item the edition takes: items come back out of turn
+            for index in renderer.completed():
+                name, item, _ = items[index]
                 try:
-                    sound, cues = renderer.render(name)
+                    sound, cues = renderer.render(index, name)
                 except ItemFailed as exc:
-                    failed.append(exc)
-                    continue
-                if item is None:  # opening, section intro, closing: the edition's own
-                    edition.put(sound, cues)
-                    continue
-                lufs = loudness.integrated_lufs(sound.raw_data, sound.frame_rate)  # once, for both
-                writer.submit(_write_clip, staging, item, sound, cues, plan, tracks, edition.codec_offset, lufs)
-                if audio.chime and edition.chapters:
-                    chime = AudioSegment(
-                        chime_pcm(sound.frame_rate), sample_width=2, frame_rate=sound.frame_rate, channels=1
-                    )
-                    edition.put(chime, normalize=False)
-                start = encoder.written_ms
-                edition.put(sound, cues, lufs=lufs)
-                edition.pause(audio.pause_article_ms)
-                edition.chapters.append(Chapter(item.article.title, start, encoder.written_ms))
+                    failures[index] = exc
+                    ready[index] = None
+                else:
+                    lufs = None
+                    if item is not None:  # opening, section intro, closing: the edition's own
+                        lufs = loudness.integrated_lufs(sound.raw_data, sound.frame_rate)  # once, for both
+                        loss = edition.codec_offset if edition.codec_offsets else None
+                        writer.submit(_write_clip, staging, item, sound, cues, plan, tracks, loss, lufs)
+                    ready[index] = (sound, cues, lufs)
+                while turn in ready:
+                    done = ready.pop(turn)
+                    if done is not None:
+                        _feed_edition(edition, items[turn][1], *done, audio)
+                    turn += 1
             if audio.outro_music:
                 edition.put(load_audio(Path(audio.outro_music), encoder.sample_rate or INTRO_RATE))
             duration_ms = encoder.written_ms
             clips = writer.finish()
+        failed = [failures[index] for index in sorted(failures)]
         if not clips:
             raise EngineUnavailable(
                 f"engine {plan.engine.NAME} rendered no article: " + "; ".join(str(f) for f in failed[:3])
@@ -542,6 +606,10 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
         )
         write_tags(edition_path, edition_tags, edition.chapters, cover)
         edition_peak = edition.true_peak_db
+        # Metered on its way into the encoder, less what the codec took off the clips (the
+        # clips' MP3s are decoded and measured): a second decode of a whole hour-long
+        # edition is the most costly thing a build does after the speech itself.
+        edition_lufs = round(encoder.lufs - edition.codec_offset, 2) if encoder.lufs is not None else None
         atomic_write_text(staging / EDITION_VTT, to_vtt(edition.cues))
         atomic_write_text(staging / EDITION_VTT.replace(".vtt", ".srt"), to_srt(edition.cues))
         atomic_write_text(staging / CHAPTERS, chapters_json(edition.chapters))
@@ -562,7 +630,7 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             edition_vtt=EDITION_VTT,
             chapters_file=CHAPTERS,
             playlist_file=PLAYLIST,
-            edition_lufs=round(encoder.lufs, 2) if encoder.lufs is not None else None,
+            edition_lufs=edition_lufs,
             edition_true_peak_db=round(edition_peak, 2),
         )
         write_manifest(manifest, staging)

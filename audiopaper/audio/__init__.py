@@ -130,13 +130,24 @@ def encode_normalized(
     out_rate: int,
     offset_db: float = 0.0,
     measured_lufs: float | None = None,
+    loss_known: bool = False,
 ) -> tuple[loudness.Measurement, float]:
-    """Normalize and encode; measure the MP3 and, if the codec moved it off target, encode
-    once more with the difference made good. Returns the file's measurement (its loudness
-    as decoded; its true peak as the limiter left it, with CODEC_MARGIN_DB in hand for the
-    encoder) and the offset that hit the target (the next piece can start from it)."""
+    """Normalize and encode; returns the file's measurement (its loudness as decoded; its
+    true peak as the limiter left it, with CODEC_MARGIN_DB in hand for the encoder) and the
+    offset that hit the target (the next piece can start from it).
+
+    Until the codec's loss is known, the MP3 is decoded and measured and, if the codec moved
+    it off target, encoded once more with the difference made good: `offset_db` is then the
+    loss. With `loss_known`, the encoder meters the PCM it is given and the file's loudness
+    is that less `offset_db`, which saves decoding every clip again."""
     if measured_lufs is None:
         measured_lufs = loudness.integrated_lufs(audio.raw_data, audio.frame_rate)
+    if loss_known:
+        shaped, peak = normalized(audio, profile, offset_db, measured_lufs)
+        lufs = ffmpeg.encode_mp3_measured(
+            shaped.raw_data, shaped.frame_rate, out, bitrate=bitrate, out_rate=out_rate, measure="input"
+        )
+        return loudness.Measurement(lufs=lufs - offset_db, true_peak_db=peak), offset_db
     for _ in range(2):
         shaped, peak = normalized(audio, profile, offset_db, measured_lufs)
         lufs = ffmpeg.encode_mp3_measured(shaped.raw_data, shaped.frame_rate, out, bitrate=bitrate, out_rate=out_rate)
@@ -172,7 +183,8 @@ class StreamingEncoder:
 
     The encoder starts with the first part, at that part's sample rate (the engine's own:
     no resampling in Python); a later part at another rate is resampled to it. With
-    `measure`, `lufs` holds the encoded file's integrated loudness once it is closed.
+    `measure` ("mp3" or "input", see ffmpeg.PcmToMp3), `lufs` holds the integrated
+    loudness once it is closed.
 
     Parts are handed to ffmpeg by a thread of its own, up to BACKLOG bytes ahead: the caller
     goes on to the next article while ffmpeg catches up, instead of waiting on the pipe when
@@ -180,7 +192,7 @@ class StreamingEncoder:
 
     BACKLOG = 16 * 1024 * 1024  # about five minutes of 24 kHz speech
 
-    def __init__(self, out: Path, *, bitrate: str, out_rate: int, measure: bool = False) -> None:
+    def __init__(self, out: Path, *, bitrate: str, out_rate: int, measure: ffmpeg.Metering | None = None) -> None:
         self.out = out
         self.bitrate = bitrate
         self.out_rate = out_rate

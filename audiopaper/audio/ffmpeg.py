@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 from audiopaper.errors import AudiopaperError
 
@@ -109,22 +109,38 @@ def _mp3_args(out: Path, bitrate: str, out_rate: int) -> list[str]:
     return [*_codec_args(bitrate, out_rate), *muxer]
 
 
+Metering = Literal["mp3", "input"]
+
+
 class PcmToMp3:
     """An ffmpeg process encoding s16le mono PCM written to it, for programmes too long to
     hold in memory.
 
-    With `measure`, the encoded stream is also measured as it is made: the encoder tees its
-    MP3 frames into a second ffmpeg running the loudness meter, so the file's loudness is
-    known when the encoding ends instead of costing a decode of the whole file after it."""
+    `measure` finds the integrated loudness while encoding. "mp3": of the file as decoded,
+    the encoder teeing its MP3 frames into a second ffmpeg that decodes and meters them
+    (exact, at the cost of a decode). "input": of the PCM as it goes in, metered inside the
+    encoder's own process (cheap; what the codec takes off is not seen)."""
 
-    def __init__(self, out: Path, *, sample_rate: int, bitrate: str, out_rate: int, measure: bool = False) -> None:
+    def __init__(
+        self, out: Path, *, sample_rate: int, bitrate: str, out_rate: int, measure: Metering | None = None
+    ) -> None:
         args = ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"]
         self._broken = False
         self._meter: subprocess.Popen[bytes] | None = None
-        self._meter_log: IO[bytes] | None = None
-        if not measure:
+        # A meter's report goes to a file: a pipe nobody reads while encoding could fill up
+        # and stall the processes.
+        self._report: IO[bytes] | None = tempfile.TemporaryFile() if measure else None
+        if measure is None:
             args += _mp3_args(out, bitrate, out_rate)
             self._proc = subprocess.Popen(_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            return
+        if measure == "input":
+            graph = "[0:a]asplit=2[encode][meter];[meter]ebur128=framelog=quiet[metered]"
+            args = ["-filter_complex", graph, "-map", "[encode]", *_mp3_args(out, bitrate, out_rate)]
+            args += ["-map", "[metered]", "-f", "null", "-"]
+            cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ac", "1"]
+            cmd += ["-ar", str(sample_rate), "-i", "pipe:0", *args]
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=self._report)
             return
         # The file keeps its Xing header (written by seeking back); the copy in the pipe can't.
         file_copy = f"[f=mp3:write_xing=1:id3v2_version=3]{_tee_path(out)}"
@@ -133,11 +149,8 @@ class PcmToMp3:
         self._proc = subprocess.Popen(
             _command(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        # The meter's report goes to a file: a pipe nobody reads while encoding could fill up
-        # and stall both processes.
-        self._meter_log = tempfile.TemporaryFile()
         meter = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "mp3", "-i", "pipe:0"]
-        self._meter = subprocess.Popen([*meter, *_r128_filter(False)], stdin=self._proc.stdout, stderr=self._meter_log)
+        self._meter = subprocess.Popen([*meter, *_r128_filter(False)], stdin=self._proc.stdout, stderr=self._report)
         assert self._proc.stdout is not None
         self._proc.stdout.close()  # the meter's now: if it dies, the encoder fails instead of blocking
 
@@ -150,22 +163,26 @@ class PcmToMp3:
 
     def close(self) -> float | None:
         """Finish the file; its integrated loudness (LUFS) when measured, else None."""
-        assert self._proc.stdin is not None and self._proc.stderr is not None
+        assert self._proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):
             self._proc.stdin.close()
-        stderr = self._proc.stderr.read()
+        stderr = self._proc.stderr.read() if self._proc.stderr else b""
         if self._proc.wait() != 0 or self._broken:
             self._stop_meter()
-            raise _failure(stderr)
-        if self._meter is None or self._meter_log is None:
+            raise _failure(stderr or self._read_report())
+        if self._report is None:
             return None
-        code = self._meter.wait()
-        self._meter_log.seek(0)
-        report = self._meter_log.read()
-        self._meter_log.close()
-        if code != 0:
-            raise _failure(report)
-        return _r128_summary(report, "the encoded stream", true_peak=False)[0]
+        if self._meter is not None and self._meter.wait() != 0:
+            raise _failure(self._read_report())
+        return _r128_summary(self._read_report(), "the encoded stream", true_peak=False)[0]
+
+    def _read_report(self) -> bytes:
+        if self._report is None or self._report.closed:
+            return b""
+        self._report.seek(0)
+        report = self._report.read()
+        self._report.close()
+        return report
 
     def abort(self) -> None:
         self._proc.kill()
@@ -176,8 +193,8 @@ class PcmToMp3:
         if self._meter is not None:
             self._meter.kill()
             self._meter.wait()
-        if self._meter_log is not None:
-            self._meter_log.close()
+        if self._report is not None:
+            self._report.close()
 
 
 def _tee_path(path: Path) -> str:
@@ -218,10 +235,12 @@ def encode_mp3(
     run(args + _mp3_args(out, bitrate, out_rate or sample_rate), stdin=stdin)
 
 
-def encode_mp3_measured(pcm: bytes, sample_rate: int, out: Path, *, bitrate: str, out_rate: int) -> float:
-    """Encode s16le mono PCM to CBR MP3 at `out` and return the integrated loudness (LUFS)
-    of the MP3 as decoded, measured while it is encoded."""
-    encoder = PcmToMp3(out, sample_rate=sample_rate, bitrate=bitrate, out_rate=out_rate, measure=True)
+def encode_mp3_measured(
+    pcm: bytes, sample_rate: int, out: Path, *, bitrate: str, out_rate: int, measure: Metering = "mp3"
+) -> float:
+    """Encode s16le mono PCM to CBR MP3 at `out` and return its integrated loudness (LUFS),
+    measured while it is encoded: of the MP3 as decoded, or of the PCM (see PcmToMp3)."""
+    encoder = PcmToMp3(out, sample_rate=sample_rate, bitrate=bitrate, out_rate=out_rate, measure=measure)
     try:
         encoder.write(pcm)
     except BaseException:  # interrupted: leave no ffmpeg behind

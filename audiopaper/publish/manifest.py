@@ -29,7 +29,9 @@ class ClipEntry:
     spoken_sha256: str
     transcript: list[str]  # the written text, paragraph by paragraph
     vtt: str | None = None  # WebVTT transcript beside the clip, relative to the edition folder
-    lufs: float | None = None  # integrated loudness as measured after normalization
+    # Integrated loudness of the MP3: the build's first clip is decoded and measured, which
+    # shows what the codec takes off; the others are metered as they are encoded, less that.
+    lufs: float | None = None
     true_peak_db: float | None = None
 
 
@@ -50,7 +52,7 @@ class Manifest:
     edition_vtt: str | None = None  # relative to the edition folder, like every file here
     chapters_file: str | None = None  # Podcasting 2.0 JSON chapters
     playlist_file: str | None = None
-    edition_lufs: float | None = None
+    edition_lufs: float | None = None  # metered as encoded, less the codec's loss on the clips
     edition_true_peak_db: float | None = None
     version: int = VERSION
 

@@ -108,8 +108,9 @@ class Engine(ABC):
 
     NAME: ClassVar[str]
     # Each request costs a round trip (an online service): the renderer then packs short
-    # texts of several items, in one voice, into one request.
-    POOL_CALLS: ClassVar[bool] = False
+    # texts of several items, in one voice, into one request, and asks for long articles
+    # a little ahead of their turn.
+    ROUND_TRIPS: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod

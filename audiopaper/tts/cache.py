@@ -100,7 +100,7 @@ class CachedEngine(Engine):
         self.inner = inner
         self.cache = cache
         self.NAME = inner.NAME  # type: ignore[misc]  # reports and voices follow the real engine
-        self.POOL_CALLS = inner.POOL_CALLS  # type: ignore[misc]
+        self.ROUND_TRIPS = inner.ROUND_TRIPS  # type: ignore[misc]
 
     @classmethod
     def availability(cls) -> str | None:

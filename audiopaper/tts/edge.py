@@ -152,7 +152,7 @@ def _transient(exc: BaseException) -> bool:
 @register
 class EdgeEngine(Engine):
     NAME = "edge"
-    POOL_CALLS = True  # every request waits for the service's first answer
+    ROUND_TRIPS = True  # every request waits for the service's first answer
 
     # Voices fetched from the service in this process, once asked to (list_voices refresh).
     _refreshed: ClassVar[tuple[EdgeVoice, ...] | None] = None
