@@ -210,7 +210,7 @@ def _pause_ms(segment: Segment, settings: Settings) -> int:
 
 # Calls an engine with round trips may be asked for ahead of their turn (issue_order). The
 # items that come back early wait, assembled, for their turn in the edition: this bounds them.
-REORDER = 1
+REORDER = 6
 
 
 def issue_order(calls: Sequence[Call], shares: Sequence[Sequence[Share]], window: int) -> list[int]:

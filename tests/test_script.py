@@ -138,3 +138,18 @@ def test_pooled_calls_carry_every_items_segments_in_order_and_fit_the_limit():
     # Every segment of every call is read by exactly one item.
     used = sorted((s.call, i) for mine in shares for s in mine for i in s.segments)
     assert used == sorted((n, i) for n, c in enumerate(pooled) for i in range(len(c.segments)))
+
+
+def test_calls_are_asked_for_longest_item_first_within_each_window():
+    from audiopaper.build import issue_order
+    from audiopaper.script import Segment
+
+    def body(n: int) -> tuple[Segment, ...]:
+        return (Segment("字" * n + "。", "字" * n + "。", "reporter", "body"),)
+
+    items = [body(10), body(300), body(50), body(400), body(20)]
+    calls, shares = edition_calls(items, max_bytes=600)
+    assert issue_order(calls, shares, window=1) == list(range(len(calls)))
+    order = issue_order(calls, shares, window=3)
+    assert sorted(order) == list(range(len(calls)))
+    assert order == [1, 2, 0, 3, 4]  # 300 before 50 before 10; then 400 before 20

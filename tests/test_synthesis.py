@@ -59,6 +59,34 @@ def test_edge_build_renders_every_article(fake: FakeEdgeService, tmp_path: Path,
     assert fake.max_active <= 3
 
 
+def test_a_long_article_asked_for_first_still_reads_in_the_papers_order(
+    fake: FakeEdgeService, tmp_path: Path, config: Path
+):
+    edition = {
+        "paper": "临溪日报",
+        "date": "2023-05-18",
+        "articles": [
+            {"page": 1, "title": "短讯一则", "paragraphs": ["今天上午,市图书馆新馆开放。"]},
+            {"page": 1, "title": "长篇报道", "paragraphs": ["记者走访了全市十个乡镇的农家书屋。" * 39] * 3},
+        ],
+    }
+    source = tmp_path / "edition.json"
+    source.write_text(json.dumps(edition, ensure_ascii=False), "utf-8")
+    out = tmp_path / "out"
+    result = build(out, config, "--engine", "edge", source=source)
+    assert result.exit_code == 0, result.output
+    bodies = [r.text for r in fake.requests if "图书馆新馆" in r.text or "农家书屋" in r.text]
+    assert "农家书屋" in bodies[0]  # the long article's speech was asked for first
+    day = out / "2023-05-18"
+    data = manifest(out)
+    assert [c["title"] for c in data["clips"]] == ["短讯一则", "长篇报道"]
+    chapters = json.loads((day / "chapters.json").read_text("utf-8"))["chapters"]
+    assert [c["title"] for c in chapters] == ["短讯一则", "长篇报道"]
+    assert chapters[0]["startTime"] < chapters[1]["startTime"] < decoded_seconds(day / "edition.mp3")
+    short, long = (decoded_seconds(day / c["file"]) for c in data["clips"])
+    assert short < long
+
+
 def test_auto_uses_edge_when_the_service_answers(fake: FakeEdgeService, tmp_path: Path, config: Path):
     out = tmp_path / "out"
     result = build(out, config)
