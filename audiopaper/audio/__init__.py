@@ -190,7 +190,7 @@ class StreamingEncoder:
     goes on to the next article while ffmpeg catches up, instead of waiting on the pipe when
     the last articles of a build arrive together."""
 
-    BACKLOG = 16 * 1024 * 1024  # about five minutes of 24 kHz speech
+    BACKLOG = 4 * 1024 * 1024  # about a minute and a half of 24 kHz speech
 
     def __init__(self, out: Path, *, bitrate: str, out_rate: int, measure: ffmpeg.Metering | None = None) -> None:
         self.out = out
