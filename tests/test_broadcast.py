@@ -225,3 +225,13 @@ def test_encoding_measures_the_mp3_it_writes_even_in_an_awkward_folder(tmp_path:
     assert measured == pytest.approx(lufs(decode(out)), abs=0.3)
     assert MP3(out).info.sample_rate == 44100 and MP3(out).info.length == pytest.approx(3, abs=0.1)
     assert [p.name for p in folder.iterdir()] == ["tone.mp3"]
+
+
+@pytest.mark.parametrize("measure", ["input", "mp3", None])
+def test_an_encoder_that_cannot_write_says_why(tmp_path: Path, measure):
+    encoder = ffmpeg.PcmToMp3(
+        tmp_path / "missing" / "x.mp3", sample_rate=24000, bitrate="64k", out_rate=24000, measure=measure
+    )
+    encoder.write(bytes(48000))
+    with pytest.raises(ffmpeg.FfmpegError, match="No such file or directory"):
+        encoder.close()

@@ -43,8 +43,10 @@ def _command(args: Sequence[str]) -> list[str]:
 
 
 def _failure(stderr: bytes) -> FfmpegError:
-    tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-    return FfmpegError(f"ffmpeg failed: {tail[0]}")
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    # The cause comes first; what follows is often only its consequence ("Nothing was written").
+    errors = [line for line in lines if "error" in line.lower() or "no such file" in line.lower()]
+    return FfmpegError(f"ffmpeg failed: {(errors or lines or ['no message'])[0]}")
 
 
 def run(args: Sequence[str], stdin: bytes | None = None) -> bytes:
@@ -168,8 +170,9 @@ class PcmToMp3:
             self._proc.stdin.close()
         stderr = self._proc.stderr.read() if self._proc.stderr else b""
         if self._proc.wait() != 0 or self._broken:
+            report = self._read_report()
             self._stop_meter()
-            raise _failure(stderr or self._read_report())
+            raise _failure(stderr or report)
         if self._report is None:
             return None
         if self._meter is not None and self._meter.wait() != 0:
