@@ -168,10 +168,6 @@ def silence(duration_ms: int, sample_rate: int) -> AudioSegment:
     return AudioSegment.silent(duration=duration_ms, frame_rate=sample_rate)
 
 
-def encode_mp3(audio: AudioSegment, out: Path, *, bitrate: str, out_rate: int) -> None:
-    ffmpeg.encode_mp3(audio.raw_data, audio.frame_rate, out, bitrate=bitrate, out_rate=out_rate)
-
-
 # Shapes audio on its way to the encoder, given its loudness if known (normalizing).
 Shape = Callable[[AudioSegment, float | None], AudioSegment]
 # What waits for the edition's encoder: audio, how to shape it first, its loudness.

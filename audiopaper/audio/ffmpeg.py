@@ -57,39 +57,27 @@ def run(args: Sequence[str], stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-def _r128_filter(true_peak: bool) -> list[str]:
-    # True peak means 4x oversampling inside ffmpeg: several times the cost of the loudness.
-    # framelog=quiet: the meter otherwise logs every 100 ms, megabytes for an edition.
-    return ["-af", "ebur128=framelog=quiet" + (":peak=true" if true_peak else ""), "-f", "null", "-"]
+# The EBU R128 meter, integrated loudness only (true peaks are the limiter's business). With
+# framelog=quiet: it otherwise logs every 100 ms, megabytes for an edition.
+_R128 = ["-af", "ebur128=framelog=quiet", "-f", "null", "-"]
 
 
-def _r128_summary(stderr: bytes, what: str, true_peak: bool) -> tuple[float, float]:
+def _r128_summary(stderr: bytes, what: str) -> float:
     summary = stderr.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
     lufs = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
-    if not lufs or (true_peak and not peak):
+    if not lufs:
         raise FfmpegError(f"ffmpeg did not report the loudness of {what}")
-    return float(lufs.group(1)), float(peak.group(1)) if peak else float("nan")
-
-
-def _r128(input_args: Sequence[str], stdin: bytes | None, what: str, true_peak: bool = True) -> tuple[float, float]:
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", *input_args, *_r128_filter(true_peak)]
-    proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise _failure(proc.stderr)
-    return _r128_summary(proc.stderr, what, true_peak)
-
-
-def measure_loudness(path: Path, true_peak: bool = True) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP, or NaN if not asked) of a file by ffmpeg's EBU R128
-    meter, streamed, so an hour-long edition costs no memory."""
-    return _r128(["-i", str(path)], None, path.name, true_peak)
+    return float(lufs.group(1))
 
 
 def measure_pcm_loudness(pcm: bytes, sample_rate: int) -> float:
-    """Integrated LUFS of s16le mono PCM (no true peak: the limiter sees to that)."""
-    args = ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"]
-    return _r128(args, pcm, "the audio", true_peak=False)[0]
+    """Integrated LUFS of s16le mono PCM."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ac", "1"]
+    cmd += ["-ar", str(sample_rate), "-i", "pipe:0", *_R128]
+    proc = subprocess.run(cmd, input=pcm, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise _failure(proc.stderr)
+    return _r128_summary(proc.stderr, "the audio")
 
 
 def resample_pcm(pcm: bytes, rate_in: int, rate_out: int) -> bytes:
@@ -137,7 +125,7 @@ class PcmToMp3:
             self._proc = subprocess.Popen(_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
             return
         if measure == "input":
-            graph = "[0:a]asplit=2[encode][meter];[meter]ebur128=framelog=quiet[metered]"
+            graph = "[0:a]asplit=2[encode][meter];[meter]ebur128=framelog=quiet[metered]"  # as _R128
             args = ["-filter_complex", graph, "-map", "[encode]", *_mp3_args(out, bitrate, out_rate)]
             args += ["-map", "[metered]", "-f", "null", "-"]
             cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ac", "1"]
@@ -152,7 +140,7 @@ class PcmToMp3:
             _command(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         meter = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "mp3", "-i", "pipe:0"]
-        self._meter = subprocess.Popen([*meter, *_r128_filter(False)], stdin=self._proc.stdout, stderr=self._report)
+        self._meter = subprocess.Popen([*meter, *_R128], stdin=self._proc.stdout, stderr=self._report)
         assert self._proc.stdout is not None
         self._proc.stdout.close()  # the meter's now: if it dies, the encoder fails instead of blocking
 
@@ -177,7 +165,7 @@ class PcmToMp3:
             return None
         if self._meter is not None and self._meter.wait() != 0:
             raise _failure(self._read_report())
-        return _r128_summary(self._read_report(), "the encoded stream", true_peak=False)[0]
+        return _r128_summary(self._read_report(), "the encoded stream")
 
     def _read_report(self) -> bytes:
         if self._report is None or self._report.closed:
