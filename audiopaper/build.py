@@ -14,6 +14,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from audiopaper.audio import (
@@ -153,6 +154,7 @@ class Plan:
         assert self.edition.date is not None
         return self.edition.date
 
+    @cached_property
     def calls(self) -> tuple[list[Call], list[list[Share]]]:
         """The edition's engine calls, and each item's shares of them (see edition_calls)."""
         items = [segments for _, _, segments in self.script.items()]
@@ -161,7 +163,7 @@ class Plan:
     @property
     def total_calls(self) -> int:
         """Engine calls in the edition: the progress bar's length."""
-        return len(self.calls()[0])
+        return len(self.calls[0])
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ class _Renderer:
     def __init__(self, plan: Plan, progress: Callable[[int], None] | None) -> None:
         self.plan = plan
         self.voices = plan.settings.voices.for_engine(plan.engine.NAME)
-        self.calls, self.shares = plan.calls()
+        self.calls, self.shares = plan.calls
         window = REORDER if plan.engine.ROUND_TRIPS else 1
         self.order = issue_order(self.calls, self.shares, window)
         self.results = plan.engine.stream([self.request(self.calls[c]) for c in self.order], progress)
@@ -297,8 +299,9 @@ class _Renderer:
                 held.stop <= share.segments.stop for _, held in mine
             ):
                 return [self._placed(speech, [call.segments[i] for i in held]) for speech, held in mine]
-        if not pooled:
-            return found if isinstance(found, BaseException) else ValueError("the engine's reply could not be cut")
+        if not pooled:  # a call of one item's own is always read whole: only a failure gets here
+            assert isinstance(found, BaseException)
+            return found
         alone = Call(call.role, call.segments[share.segments.start : share.segments.stop])
         result = self.plan.engine.synthesize_many([self.request(alone)])[0]
         if isinstance(result, BaseException):
@@ -387,12 +390,13 @@ def _write_clip(
     cues: list[Cue],
     plan: Plan,
     tracks: int,
-    offset: float | None,
+    offset: float,
+    loss_known: bool,
     lufs: float,
 ) -> tuple[ClipEntry, float]:
     """The article's clip, tags and transcripts; and the loudness offset the codec needed.
-    `offset` is what earlier clips' MP3s showed the codec takes off, None before any has:
-    that first clip is decoded and measured (see encode_normalized)."""
+    `offset` is what the codec takes off, `loss_known` once earlier clips' MP3s have shown
+    it; until then it is a guess and the clip is decoded and measured (encode_normalized)."""
     settings = plan.settings
     audio = settings.audio
     article = item.article
@@ -404,9 +408,9 @@ def _write_clip(
         loudness_target(audio, "clip"),
         bitrate=audio.clip_bitrate,
         out_rate=audio.clip_rate,
-        offset_db=CODEC_LOSS_GUESS if offset is None else offset,
+        offset_db=offset,
         measured_lufs=lufs,
-        loss_known=offset is not None,
+        loss_known=loss_known,
     )
     tags = Tags(
         title=article.title,
@@ -572,8 +576,10 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
                     lufs = None
                     if item is not None:  # opening, section intro, closing: the edition's own
                         lufs = loudness.integrated_lufs(sound.raw_data, sound.frame_rate)  # once, for both
-                        loss = edition.codec_offset if edition.codec_offsets else None
-                        writer.submit(_write_clip, staging, item, sound, cues, plan, tracks, loss, lufs)
+                        known = bool(edition.codec_offsets)
+                        writer.submit(
+                            _write_clip, staging, item, sound, cues, plan, tracks, edition.codec_offset, known, lufs
+                        )
                     ready[index] = (sound, cues, lufs)
                 while turn in ready:
                     done = ready.pop(turn)

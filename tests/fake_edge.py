@@ -38,7 +38,8 @@ from aiohttp import web
 from audiopaper.audio import ffmpeg
 
 SAMPLE_RATE = 24000  # what the service sends: audio-24khz-48kbitrate-mono-mp3
-BITRATE = "48k"
+BITRATE_BPS = 48_000
+BITRATE = f"{BITRATE_BPS // 1000}k"
 TICKS_PER_MS = 10_000  # the service counts offsets in 100 ns ticks
 
 HANDSHAKE_FAULTS = frozenset({"403", "503"})
@@ -100,7 +101,7 @@ def _tone_frame() -> bytes:
     args += ["-c:a", "libmp3lame", "-b:a", BITRATE, "-reservoir", "0", "-write_xing", "0"]
     args += ["-id3v2_version", "0", "-f", "mp3", "pipe:1"]
     data = ffmpeg.run(args, stdin=pcm)
-    size = 72 * 48_000 // SAMPLE_RATE  # bytes per frame at 48 kbps, 24 kHz, no padding
+    size = 72 * BITRATE_BPS // SAMPLE_RATE  # bytes per MPEG-2 layer III frame, no padding
     middle = len(data) // size // 2 * size
     frame = data[middle : middle + size]
     assert frame[:2] == b"\xff\xf3" and data[middle + size : middle + 2 * size] == frame, "tone frames differ"

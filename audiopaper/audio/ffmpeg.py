@@ -38,8 +38,16 @@ def ffmpeg_exe() -> str:
         raise FfmpegError(f"ffmpeg not found ({exc}): install ffmpeg or reinstall imageio-ffmpeg") from None
 
 
-def _command(args: Sequence[str]) -> list[str]:
-    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+def _command(args: Sequence[str], report: bool = False) -> list[str]:
+    """ffmpeg quiet but for errors; with `report`, at its info level (where the loudness
+    meter writes its summary), without the progress line."""
+    verbosity = ["-nostats"] if report else ["-loglevel", "error"]
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", *verbosity, *args]
+
+
+def _pcm(sample_rate: int) -> list[str]:
+    """Our PCM, as an input or output format: s16le mono."""
+    return ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate)]
 
 
 def _failure(stderr: bytes) -> FfmpegError:
@@ -72,8 +80,7 @@ def _r128_summary(stderr: bytes, what: str) -> float:
 
 def measure_pcm_loudness(pcm: bytes, sample_rate: int) -> float:
     """Integrated LUFS of s16le mono PCM."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ac", "1"]
-    cmd += ["-ar", str(sample_rate), "-i", "pipe:0", *_R128]
+    cmd = _command([*_pcm(sample_rate), "-i", "pipe:0", *_R128], report=True)
     proc = subprocess.run(cmd, input=pcm, capture_output=True, check=False)
     if proc.returncode != 0:
         raise _failure(proc.stderr)
@@ -84,8 +91,7 @@ def resample_pcm(pcm: bytes, rate_in: int, rate_out: int) -> bytes:
     """s16le mono PCM at another rate, band-limited (ffmpeg's resampler)."""
     if rate_in == rate_out:
         return pcm
-    args = ["-f", "s16le", "-ac", "1", "-ar", str(rate_in), "-i", "pipe:0"]
-    return run([*args, "-f", "s16le", "-ac", "1", "-ar", str(rate_out), "pipe:1"], stdin=pcm)
+    return run([*_pcm(rate_in), "-i", "pipe:0", *_pcm(rate_out), "pipe:1"], stdin=pcm)
 
 
 def _codec_args(bitrate: str, out_rate: int) -> list[str]:
@@ -114,7 +120,7 @@ class PcmToMp3:
     def __init__(
         self, out: Path, *, sample_rate: int, bitrate: str, out_rate: int, measure: Metering | None = None
     ) -> None:
-        args = ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"]
+        args = [*_pcm(sample_rate), "-i", "pipe:0"]
         self._broken = False
         self._meter: subprocess.Popen[bytes] | None = None
         # A meter's report goes to a file: a pipe nobody reads while encoding could fill up
@@ -126,11 +132,9 @@ class PcmToMp3:
             return
         if measure == "input":
             graph = "[0:a]asplit=2[encode][meter];[meter]ebur128=framelog=quiet[metered]"  # as _R128
-            args = ["-filter_complex", graph, "-map", "[encode]", *_mp3_args(out, bitrate, out_rate)]
+            args += ["-filter_complex", graph, "-map", "[encode]", *_mp3_args(out, bitrate, out_rate)]
             args += ["-map", "[metered]", "-f", "null", "-"]
-            cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ac", "1"]
-            cmd += ["-ar", str(sample_rate), "-i", "pipe:0", *args]
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=self._report)
+            self._proc = subprocess.Popen(_command(args, report=True), stdin=subprocess.PIPE, stderr=self._report)
             return
         # The file keeps its Xing header (written by seeking back); the copy in the pipe can't.
         file_copy = f"[f=mp3:write_xing=1:id3v2_version=3]{_tee_path(out)}"
@@ -139,8 +143,8 @@ class PcmToMp3:
         self._proc = subprocess.Popen(
             _command(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        meter = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "mp3", "-i", "pipe:0"]
-        self._meter = subprocess.Popen([*meter, *_R128], stdin=self._proc.stdout, stderr=self._report)
+        meter = _command(["-f", "mp3", "-i", "pipe:0", *_R128], report=True)
+        self._meter = subprocess.Popen(meter, stdin=self._proc.stdout, stderr=self._report)
         assert self._proc.stdout is not None
         self._proc.stdout.close()  # the meter's now: if it dies, the encoder fails instead of blocking
 
@@ -199,11 +203,11 @@ def _tee_path(path: Path) -> str:
 
 def decode_to_pcm(data: bytes, sample_rate: int) -> bytes:
     """Any audio ffmpeg reads (MP3 from the speech service) to s16le mono PCM."""
-    return run(["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], stdin=data)
+    return run(["-i", "pipe:0", *_pcm(sample_rate), "pipe:1"], stdin=data)
 
 
 def decode_file(path: Path, sample_rate: int) -> bytes:
-    return run(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"])
+    return run(["-i", str(path), *_pcm(sample_rate), "pipe:1"])
 
 
 def encode_mp3(
@@ -221,7 +225,7 @@ def encode_mp3(
         args = ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe", "-i", "pipe:0"]
         stdin = listing.encode()
     else:
-        args = ["-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-i", "pipe:0"]
+        args = [*_pcm(sample_rate), "-i", "pipe:0"]
         stdin = pcm
     run(args + _mp3_args(out, bitrate, out_rate or sample_rate), stdin=stdin)
 
