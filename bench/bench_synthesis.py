@@ -132,6 +132,20 @@ def audiopaper_build(edition: Path, engine: str, out: Path, cache: Path) -> Any:
     return report
 
 
+def cold_then_warm(
+    edition: Path, engine: str, work: Path, profile: bool, after_cold: Callable[[], None] = lambda: None
+) -> tuple[float, Any, float, cProfile.Profile | None]:
+    """A build with an empty speech cache, then the same build again into an emptied OUT:
+    (cold seconds, cold report, warm seconds, the cold build's profile if asked for)."""
+    out, cache = fresh(work, f"{engine}-out"), fresh(work, f"{engine}-cache")
+    prof = cProfile.Profile() if profile else None
+    cold, report = timed(lambda: audiopaper_build(edition, engine, out, cache), prof)
+    after_cold()
+    shutil.rmtree(out)
+    warm, _ = timed(lambda: audiopaper_build(edition, engine, out, cache))
+    return cold, report, warm, prof
+
+
 def peer_edge(texts: list[str], out: Path, voice: str) -> None:
     """epub2tts-edge style: one Communicate per article, whole text, one after another."""
     import edge_tts
@@ -353,10 +367,14 @@ def main() -> int:
                     )
                 )
                 service.reset()
-                out, cache = fresh(work, "edge-out"), fresh(work, "edge-cache")
-                prof = cProfile.Profile() if args.profile else None
-                cold, report = timed(lambda: audiopaper_build(edition, "edge", out, cache), prof)
-                cold_requests, most = service.request_count, service.max_active
+                seen: dict[str, int] = {}
+
+                def after_cold() -> None:
+                    seen.update(requests=service.request_count, most=service.max_active)
+                    service.reset()
+
+                cold, report, warm, prof = cold_then_warm(edition, "edge", work, args.profile, after_cold)
+                cold_requests, most, sent = seen["requests"], seen["most"], service.request_count
                 if prof:
                     profiles.append(("edge cold build", prof, cold))
                 rows.append(
@@ -370,10 +388,6 @@ def main() -> int:
                         f"{report.duration_ms / 60000:.1f} min of audio",
                     )
                 )
-                service.reset()
-                shutil.rmtree(out)
-                warm, _ = timed(lambda: audiopaper_build(edition, "edge", out, cache))
-                sent = service.request_count
                 rows.append(
                     Row(
                         "edge audiopaper rebuild, warm cache",
@@ -393,9 +407,7 @@ def main() -> int:
             EspeakEngine.availability()  # load libespeak-ng outside the timings
             floor = espeak_floor(edition, work)
             rows.append(Row("espeak floor: 1 pass over the text + 2 MP3 encodes", floor, 1.0))
-            out, cache = fresh(work, "espeak-out"), fresh(work, "espeak-cache")
-            prof = cProfile.Profile() if args.profile else None
-            cold, report = timed(lambda: audiopaper_build(edition, "espeak", out, cache), prof)
+            cold, report, warm, prof = cold_then_warm(edition, "espeak", work, args.profile)
             if prof:
                 profiles.append(("espeak cold build", prof, cold))
             rows.append(
@@ -408,8 +420,6 @@ def main() -> int:
                     f"{report.duration_ms / 60000:.1f} min of audio",
                 )
             )
-            shutil.rmtree(out)
-            warm, _ = timed(lambda: audiopaper_build(edition, "espeak", out, cache))
             rows.append(
                 Row(
                     "espeak audiopaper rebuild, warm cache",
