@@ -19,6 +19,7 @@ from pathlib import Path
 
 from audiopaper.audio import (
     AudioSegment,
+    ffmpeg,
     Cue,
     Placed,
     StreamingEncoder,
@@ -187,6 +188,7 @@ def make_script(edition: Edition, settings: Settings) -> Script:
 
 
 def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
+    ffmpeg.use(settings.ffmpeg)  # a configured ffmpeg that lacks something fails now, not mid-build
     edition = load_edition(inputs, settings)
     engine, note = choose_engine(settings.engine, settings)
     check_voice = getattr(engine, "check_voice", None)

@@ -112,6 +112,7 @@ class Settings:
     wording: dict[str, str] = field(default_factory=dict)  # overrides script/wording.toml
     sections: str = "pages"  # the paper's own pages, in its order; or "topics"
     topics: dict[str, str] = field(default_factory=dict)  # replaces script/topics.toml: name = "kw,kw"
+    ffmpeg: str | None = None  # a path or a name on PATH; default: the bundled one (imageio-ffmpeg)
 
     def with_flags(self, **flags: Any) -> Settings:
         """Command-line flags win over the config; a flag left unset (None) does not."""

@@ -1,7 +1,12 @@
 """The one place ffmpeg is run.
 
-A system ffmpeg on PATH wins (it is usually newer and has the distribution's codecs);
-otherwise the binary shipped in the imageio-ffmpeg wheel, so `pip install .` is enough.
+The binary shipped in the imageio-ffmpeg wheel, so `pip install .` is enough and every
+machine runs the same, known ffmpeg: a station's server often has its distribution's older
+one on PATH (Debian 12: 5.1, Ubuntu 22.04: 4.4), and a build must not depend on which.
+The config's `ffmpeg` names another; that one is probed for everything we use before the
+build starts, and what it lacks is named.
+
+Only options that ffmpeg 4.x already had are used.
 """
 
 from __future__ import annotations
@@ -23,19 +28,87 @@ class FfmpegError(AudiopaperError):
     pass
 
 
-@functools.cache
+_chosen: str | None = None  # the config's ffmpeg, once probed
+
+
 def ffmpeg_exe() -> str:
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
+    return _chosen or _bundled()
+
+
+@functools.cache
+def _bundled() -> str:
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise FfmpegError("ffmpeg not found: install ffmpeg or `pip install imageio-ffmpeg`") from None
+        raise FfmpegError("ffmpeg not found: `pip install imageio-ffmpeg`, or name one as `ffmpeg` in the config") from None
     try:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
-        raise FfmpegError(f"ffmpeg not found ({exc}): install ffmpeg or reinstall imageio-ffmpeg") from None
+        raise FfmpegError(
+            f"the bundled ffmpeg is missing ({exc}): reinstall imageio-ffmpeg, or name one as `ffmpeg` in the config"
+        ) from None
+
+
+# What the build asks of ffmpeg: (what `ffmpeg -hide_banner -<listing>` must show, the name).
+_NEEDED = (
+    ("encoders", "libmp3lame"),
+    ("muxers", "mp3"),
+    ("muxers", "tee"),
+    ("muxers", "null"),
+    ("muxers", "s16le"),
+    ("demuxers", "s16le"),
+    ("demuxers", "concat"),
+    ("demuxers", "mp3"),
+    ("filters", "ebur128"),
+    ("filters", "asplit"),
+)
+
+
+def use(program: str | None) -> None:
+    """Run `program` (a path, or a name on PATH) instead of the bundled ffmpeg, after
+    checking that it has every codec, format, filter and option the build uses; None goes
+    back to the bundled one. Raises FfmpegError naming what is missing."""
+    global _chosen
+    if program is None:
+        _chosen = None
+        return
+    found = shutil.which(program) or (program if Path(program).is_file() else None)
+    if found is None:
+        raise FfmpegError(f"config: ffmpeg {program!r} not found")
+    _chosen = _probe(str(Path(found).resolve()))
+
+
+@functools.cache
+def _probe(exe: str) -> str:
+    listings: dict[str, str] = {}
+    for listing, _ in _NEEDED:
+        if listing not in listings:
+            listings[listing] = _ask(exe, [f"-{listing}"])
+    missing = [f"{listing[:-1]} {name}" for listing, name in _NEEDED if not _listed(listings[listing], name)]
+    if "ebur128" in listings["filters"]:
+        described = _ask(exe, ["-h", "filter=ebur128"]).partition("framelog")[2]
+        if "verbose" not in described:
+            missing.append("the ebur128 option framelog=verbose")
+    if missing:
+        raise FfmpegError(
+            f"the ffmpeg at {exe} lacks {', '.join(missing)}: use a full build, or remove `ffmpeg` from the "
+            "config to use the bundled one"
+        )
+    return exe
+
+
+def _ask(exe: str, args: list[str]) -> str:
+    try:
+        proc = subprocess.run([exe, "-hide_banner", *args], capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise FfmpegError(f"the ffmpeg at {exe} does not run: {exc}") from None
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def _listed(listing: str, name: str) -> bool:
+    # Rows read " DE flags name  description" (capabilities, then the name, comma-separated
+    # where formats share a row).
+    return any(name in line.split()[1].split(",") for line in listing.splitlines() if len(line.split()) > 1)
 
 
 def _command(args: Sequence[str], report: bool = False) -> list[str]:
@@ -65,9 +138,11 @@ def run(args: Sequence[str], stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-# The EBU R128 meter, integrated loudness only (true peaks are the limiter's business). With
-# framelog=quiet: it otherwise logs every 100 ms, megabytes for an edition.
-_R128 = ["-af", "ebur128=framelog=quiet", "-f", "null", "-"]
+# The EBU R128 meter, integrated loudness only (true peaks are the limiter's business). Its
+# log of every 100 ms (megabytes for an edition) goes to the verbose level, below ours; its
+# summary stays at info. (framelog=quiet would be plainer, but ffmpeg before 6 lacks it.)
+_METER = "ebur128=framelog=verbose"
+_R128 = ["-af", _METER, "-f", "null", "-"]
 
 
 def _r128_summary(stderr: bytes, what: str) -> float:
@@ -131,7 +206,7 @@ class PcmToMp3:
             self._proc = subprocess.Popen(_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
             return
         if measure == "input":
-            graph = "[0:a]asplit=2[encode][meter];[meter]ebur128=framelog=quiet[metered]"  # as _R128
+            graph = f"[0:a]asplit=2[encode][meter];[meter]{_METER}[metered]"
             args += ["-filter_complex", graph, "-map", "[encode]", *_mp3_args(out, bitrate, out_rate)]
             args += ["-map", "[metered]", "-f", "null", "-"]
             self._proc = subprocess.Popen(_command(args, report=True), stdin=subprocess.PIPE, stderr=self._report)
