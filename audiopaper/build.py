@@ -19,12 +19,12 @@ from pathlib import Path
 
 from audiopaper.audio import (
     AudioSegment,
-    ffmpeg,
     Cue,
     Placed,
     StreamingEncoder,
     assemble,
     encode_normalized,
+    ffmpeg,
     load_audio,
     loudness,
     normalized,

@@ -40,7 +40,9 @@ def _bundled() -> str:
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise FfmpegError("ffmpeg not found: `pip install imageio-ffmpeg`, or name one as `ffmpeg` in the config") from None
+        raise FfmpegError(
+            "ffmpeg not found: `pip install imageio-ffmpeg`, or name one as `ffmpeg` in the config"
+        ) from None
     try:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
