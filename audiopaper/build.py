@@ -58,7 +58,7 @@ from audiopaper.script import (
 )
 from audiopaper.script.segments import split_sentences
 from audiopaper.settings import AudioSettings, Settings, loudness_target
-from audiopaper.tts import Engine, Speech, SpeechRequest, engine_class
+from audiopaper.tts import Engine, Speech, SpeechRequest, Voice, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
 SAMPLE_PAPER = "平湖日报"
@@ -109,18 +109,41 @@ def _cached(engine: Engine, settings: Settings) -> Engine:
     return CachedEngine(engine, SpeechCache(folder, t.cache_max_mb * 1024 * 1024))
 
 
-def choose_engine(name: str, settings: Settings) -> tuple[Engine, str | None]:
+def call_request(call: Call, voices: dict[str, Voice]) -> SpeechRequest:
+    """What `call` asks of an engine: its text in its role's voice (the anchor's by default)."""
+    return SpeechRequest(text=call.spoken, voice=voices.get(call.role) or voices["anchor"])
+
+
+def _all_cached(engine: Engine, settings: Settings, script: Script | None) -> bool:
+    """Whether every call the script makes of `engine` is in the speech cache already: a
+    rebuild that sends no request needs no service, so it is not asked whether it answers."""
+    cached = _cached(engine, settings)
+    if script is None or not isinstance(cached, CachedEngine):
+        return False
+    items = [segments for _, _, segments in script.items()]
+    calls, _ = edition_calls(items, pool=engine.ROUND_TRIPS)
+    voices = settings.voices.for_engine(engine.NAME)
+    return all(cached.cache.has(cached.cache.key(engine.NAME, call_request(call, voices))) for call in calls)
+
+
+def _usable(engine: Engine, settings: Settings, script: Script | None) -> str | None:
+    """Why `engine` can't be used for this script now, or None."""
+    return None if _all_cached(engine, settings, script) else _unreachable(engine)
+
+
+def choose_engine(name: str, settings: Settings, script: Script | None = None) -> tuple[Engine, str | None]:
     """The engine to render with, and a note when `auto` had to fall back.
 
     `auto` decides once, for the whole edition: a listener should not hear the voice change
-    from one article to the next."""
+    from one article to the next. An online engine is probed only when the script needs
+    a request that the speech cache cannot answer."""
     note = None
     if name == "auto":
         edge_cls = engine_class("edge")
         problem = edge_cls.availability()
         if problem is None:
             edge = edge_cls.from_settings(settings.tts)
-            problem = _unreachable(edge)
+            problem = _usable(edge, settings, script)
             if problem is None:
                 return edge, None
         note = f"the online voice service cannot be used ({problem}); using espeak-ng for the whole edition"
@@ -130,7 +153,7 @@ def choose_engine(name: str, settings: Settings) -> tuple[Engine, str | None]:
     if problem:
         raise EngineUnavailable(f"engine {name}: {problem}")
     engine = cls.from_settings(settings.tts)
-    problem = _unreachable(engine)
+    problem = _usable(engine, settings, script)
     if problem:
         raise EngineUnavailable(
             f"engine {name}: the online voice service cannot be reached ({problem}); "
@@ -190,14 +213,15 @@ def make_script(edition: Edition, settings: Settings) -> Script:
 def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
     ffmpeg.use(settings.ffmpeg)  # a configured ffmpeg that lacks something fails now, not mid-build
     edition = load_edition(inputs, settings)
-    engine, note = choose_engine(settings.engine, settings)
+    script = make_script(edition, settings)
+    engine, note = choose_engine(settings.engine, settings, script)
     check_voice = getattr(engine, "check_voice", None)
     if check_voice is not None:  # a typo in the config fails now, not after the opening
         for voice in settings.voices.for_engine(engine.NAME).values():
             check_voice(voice.name)
     return Plan(
         edition=edition,
-        script=make_script(edition, settings),
+        script=script,
         settings=settings,
         engine=_cached(engine, settings),
         notes=(note,) if note else (),
@@ -260,7 +284,7 @@ class _Renderer:
         self.readers = Counter(share.call for shares in self.shares for share in shares)
 
     def request(self, call: Call) -> SpeechRequest:
-        return SpeechRequest(text=call.spoken, voice=self.voices.get(call.role) or self.voices["anchor"])
+        return call_request(call, self.voices)
 
     def close(self) -> None:
         close = getattr(self.results, "close", None)

@@ -216,3 +216,39 @@ def test_voices_come_from_the_service_when_it_answers(fake: FakeEdgeService, mon
     result = CliRunner().invoke(cli, ["voices", "--locale", "zh-CN"])
     assert result.exit_code == 0 and fake.voice_list_calls == 1
     assert result.stdout.splitlines()[0].startswith("zh-CN-BrandNewNeural\t")
+
+
+@pytest.mark.parametrize("engine", ["edge", "auto"])
+def test_a_cached_rebuild_needs_no_answer_from_the_service(
+    fake: FakeEdgeService, tmp_path: Path, config: Path, engine: str
+):
+    out = tmp_path / "out"
+    assert build(out, config, "--engine", "edge").exit_code == 0
+    first = snapshot(out / "2023-05-18" / "clips")
+    fake.reset()
+    fake.add_fault("403")  # from now on every handshake is refused
+    result = build(out, config, "--engine", engine)
+    assert result.exit_code == 0, result.output
+    assert fake.handshakes == 0  # not even probed: the cache answered every call
+    data = manifest(out)
+    assert data["engine"] == "edge" and data["complete"] and not data["notes"]
+    assert snapshot(out / "2023-05-18" / "clips").keys() == first.keys()
+
+
+def test_one_refused_handshake_is_tried_again_before_falling_back(fake: FakeEdgeService, tmp_path: Path, config: Path):
+    fake.add_fault("403", times=1)
+    out = tmp_path / "out"
+    result = build(out, config)  # auto: probes the service first
+    assert result.exit_code == 0, result.output
+    data = manifest(out)
+    assert data["engine"] == "edge" and not data["notes"]
+
+
+def test_a_service_that_keeps_refusing_falls_back_to_espeak(fake: FakeEdgeService, tmp_path: Path, config: Path):
+    fake.add_fault("403")
+    out = tmp_path / "out"
+    result = build(out, config)
+    assert result.exit_code == 0, result.output
+    data = manifest(out)
+    assert data["engine"] == "espeak" and "403" in data["notes"][0]
+    assert fake.handshakes == 2  # the probe and its one retry

@@ -149,6 +149,10 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
+def _refused(exc: Any) -> str:
+    return f"the Edge speech service refused the connection (HTTP {exc.status}): try `pip install -U edge-tts`"
+
+
 @register
 class EdgeEngine(Engine):
     NAME = "edge"
@@ -206,20 +210,47 @@ class EdgeEngine(Engine):
             return "edge-tts is not installed: run `pip install edge-tts`"
         return None
 
+    # A refused handshake is tried once more after this wait, as edge-tts itself does after
+    # correcting its clock from the refusal's Date header: one 403 is often a stale token or
+    # a busy minute, not a service that turned us away.
+    REFUSAL_RETRY_WAIT = 1.0
+
     @classmethod
     def reachable(cls, timeout: float = 3.0) -> bool | str:
-        """Try one websocket handshake with the service.
+        """Try a websocket handshake with the service; a 403 is tried once more.
 
         True when it accepted; False when nothing answered in time (no network, DNS,
-        firewall); a message when it answered but refused (e.g. HTTP 403, usually an
+        firewall); a message when it answered but refused twice (e.g. HTTP 403, usually an
         outdated edge-tts). Only True means the engine is usable: test with `is True`.
         """
         if cls.availability() is not None:
             return False
-        return _run_bounded(cls._probe(timeout), timeout, False)
+        bound = 2 * timeout + cls.REFUSAL_RETRY_WAIT
+        return _run_bounded(cls._probe_twice(timeout), bound, False)
+
+    @classmethod
+    async def _probe_twice(cls, timeout: float) -> bool | str:
+        import aiohttp
+        from edge_tts.drm import DRM
+        from edge_tts.exceptions import SkewAdjustmentError
+
+        try:
+            return await cls._probe(timeout)
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status != 403:
+                return _refused(exc)
+            with contextlib.suppress(SkewAdjustmentError):
+                DRM.handle_client_response_error(exc)
+            log.debug("edge speech service refused the handshake (HTTP 403); trying once more")
+        await asyncio.sleep(cls.REFUSAL_RETRY_WAIT)
+        try:
+            return await cls._probe(timeout)
+        except aiohttp.WSServerHandshakeError as exc:
+            return _refused(exc)
 
     @staticmethod
-    async def _probe(timeout: float) -> bool | str:
+    async def _probe(timeout: float) -> bool:
+        """One handshake: True, False when nothing answers; a refusal is raised."""
         import ssl
 
         import aiohttp
@@ -242,8 +273,8 @@ class EdgeEngine(Engine):
                     session.ws_connect(url, headers=DRM.headers_with_muid(WSS_HEADERS), ssl=context),
                 ):
                     return True
-        except aiohttp.WSServerHandshakeError as exc:
-            return f"the Edge speech service refused the connection (HTTP {exc.status}): try `pip install -U edge-tts`"
+        except aiohttp.WSServerHandshakeError:
+            raise
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.debug("edge speech service unreachable: %r", exc)
             return False
