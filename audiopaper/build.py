@@ -13,7 +13,7 @@ import shutil
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -200,20 +200,62 @@ class Report:
     published: bool
 
 
-def make_script(edition: Edition, settings: Settings) -> Script:
-    return build_script(
+def cap_articles(edition: Edition, limit: int) -> tuple[Edition, list[str]]:
+    """The edition with every article's body cut to at most `limit` characters, at the last
+    sentence end within it, and a warning naming each article cut.
+
+    No paper prints an article that long: it is a page exported as one line, or pages run
+    together, and reading it would take hours. What is read still ends on a whole sentence."""
+    notes: list[str] = []
+    articles = []
+    for article in edition.articles:
+        size = sum(len(p) for p in article.paragraphs)
+        if size <= limit or not article.spoken:
+            articles.append(article)
+            continue
+        kept: list[str] = []
+        room = limit
+        for paragraph in article.paragraphs:
+            if len(paragraph) <= room:
+                kept.append(paragraph)
+                room -= len(paragraph)
+                continue
+            head = ""
+            for sentence in split_sentences(paragraph):
+                if len(head) + len(sentence) > room:
+                    break
+                head += sentence
+            if not head and not kept:  # not one sentence fits: cut the run-on text itself
+                head = paragraph[:room]
+            if head:
+                kept.append(head)
+            break
+        read = sum(len(p) for p in kept)
+        notes.append(
+            f"article «{article.title}» is {size:,} characters long, more than max_article_chars ({limit:,}): "
+            f"only its first {read:,} are read"
+        )
+        articles.append(replace(article, paragraphs=tuple(kept)))
+    return replace(edition, articles=tuple(articles)), notes
+
+
+def make_script(edition: Edition, settings: Settings) -> tuple[Script, list[str]]:
+    """The script, and warnings about what of the edition it does not read."""
+    edition, notes = cap_articles(edition, settings.max_article_chars)
+    script = build_script(
         edition,
         edition.paper or "本报",
         settings.wording,
         sections=settings.sections,
         topics=settings.topics or None,
     )
+    return script, notes
 
 
 def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
     ffmpeg.use(settings.ffmpeg)  # a configured ffmpeg that lacks something fails now, not mid-build
     edition = load_edition(inputs, settings)
-    script = make_script(edition, settings)
+    script, notes = make_script(edition, settings)
     engine, note = choose_engine(settings.engine, settings, script)
     check_voice = getattr(engine, "check_voice", None)
     if check_voice is not None:  # a typo in the config fails now, not after the opening
@@ -224,7 +266,7 @@ def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
         script=script,
         settings=settings,
         engine=_cached(engine, settings),
-        notes=(note,) if note else (),
+        notes=(*notes, *([note] if note else [])),
     )
 
 
@@ -260,8 +302,27 @@ def issue_order(calls: Sequence[Call], shares: Sequence[Sequence[Share]], window
     return order
 
 
+@dataclass
+class Part:
+    """An item's speech, or a part of it, assembled with its pauses and cues: a long
+    article comes back in parts of about PART_BYTES of audio, so it is never whole in
+    memory. The first part is trimmed to the head pad, the last to the tail pad. A failed
+    item ends with a part that carries its failure and no audio."""
+
+    item: int  # index into the script's items
+    sound: AudioSegment | None
+    cues: list[Cue]
+    first: bool
+    last: bool
+    failure: ItemFailed | None = None
+
+
+# About five minutes of 24 kHz speech: an item this long is handed on in parts.
+PART_BYTES = 16 * 1024 * 1024
+
+
 class _Renderer:
-    """The edition's speech, item by item as it comes back.
+    """The edition's speech, item by item (part by part) as it comes back.
 
     Every engine call of the edition goes to the engine as one stream, so an online engine
     keeps its connections busy across articles while the caller assembles and encodes the
@@ -282,6 +343,7 @@ class _Renderer:
         self.results = plan.engine.stream([self.request(self.calls[c]) for c in self.order], progress)
         self.taken: dict[int, list[tuple[Speech, range]] | BaseException] = {}
         self.readers = Counter(share.call for shares in self.shares for share in shares)
+        self.names = [name for name, _, _ in plan.script.items()]
 
     def request(self, call: Call) -> SpeechRequest:
         return call_request(call, self.voices)
@@ -291,21 +353,60 @@ class _Renderer:
         if close:
             close()
 
-    def completed(self) -> Iterator[int]:
-        """Items (indices into the script's items) as soon as every call they read is back."""
-        missing = [{share.call for share in mine} for mine in self.shares]
+    def parts(self) -> Iterator[Part]:
+        """Each item's parts, as soon as the calls they read are back: an item's shares are
+        taken in order as their calls arrive, and a part is handed on once it holds
+        PART_BYTES of audio or the item is complete."""
         readers: dict[int, list[int]] = {}
-        for item, calls in enumerate(missing):
-            for call in calls:
-                readers.setdefault(call, []).append(item)
-        yield from (item for item, calls in enumerate(missing) if not calls)
+        for item, mine in enumerate(self.shares):
+            for share in mine:
+                readers.setdefault(share.call, []).append(item)
+        progress = [_Progress() for _ in self.shares]
+        for item, mine in enumerate(self.shares):
+            if not mine:  # nothing to say: an empty item fails as it always did
+                yield self._finish(item, progress[item])
         for call, result in zip(self.order, self.results, strict=False):
             segments = self.calls[call].segments
             self.taken[call] = result.split([s.spoken for s in segments]) if isinstance(result, Speech) else result
-            for item in readers.get(call, ()):
-                missing[item].discard(call)
-                if not missing[item]:
-                    yield item
+            for item in dict.fromkeys(readers.get(call, ())):
+                yield from self._advance(item, progress[item])
+
+    def _advance(self, item: int, done: _Progress) -> Iterator[Part]:
+        mine = self.shares[item]
+        while done.shares < len(mine) and mine[done.shares].call in self.taken:
+            placed = self._share(mine[done.shares])  # taken even after a failure: what it holds is let go
+            done.shares += 1
+            if isinstance(placed, BaseException):
+                done.failure = done.failure or placed
+                done.pending.clear()
+                continue
+            if done.failure is None:
+                done.pending += placed
+                done.bytes += sum(len(p.speech.pcm) for p in placed)
+            if done.bytes >= PART_BYTES and done.shares < len(mine) and done.failure is None:
+                yield self._assembled(item, done, last=False)
+        if done.shares == len(mine):
+            yield self._finish(item, done)
+
+    def _finish(self, item: int, done: _Progress) -> Part:
+        name = self.names[item]
+        if done.failure is not None:
+            failure = ItemFailed(name, str(done.failure) or type(done.failure).__name__)
+            return Part(item, None, [], first=not done.parts, last=True, failure=failure)
+        if not done.pending and not done.parts:
+            return Part(item, None, [], first=True, last=True, failure=ItemFailed(name, "the engine returned no audio"))
+        return self._assembled(item, done, last=True)
+
+    def _assembled(self, item: int, done: _Progress, last: bool) -> Part:
+        audio = self.plan.settings.audio
+        first = not done.parts
+        if done.rate == 0:
+            done.rate = audio.sample_rate or done.pending[0].speech.sample_rate
+        sound, cues = assemble(done.pending, done.rate)
+        sound, moved = trim(sound, audio.pad_head_ms if first else None, audio.pad_tail_ms if last else None)
+        done.parts += 1
+        done.pending, done.bytes = [], 0
+        return Part(item, sound, shift(cues, moved, len(sound)), first=first, last=last)
 
     def _take(self, index: int) -> list[tuple[Speech, range]] | BaseException:
         """Call `index`'s speech cut at its segments, kept until its last reader has it."""
@@ -339,25 +440,17 @@ class _Renderer:
         written = tuple(w for s in segments for w in split_sentences(s.written))
         return Placed(speech, _pause_ms(segments[-1], self.plan.settings), written)
 
-    def render(self, index: int, name: str) -> tuple[AudioSegment, list[Cue]]:
-        """Item `index`'s audio and cues (once completed() has named it), or ItemFailed."""
-        pieces: list[Placed] = []
-        failure: BaseException | None = None
-        for share in self.shares[index]:
-            placed = self._share(share)  # taken even after a failure: what it holds is let go
-            if isinstance(placed, BaseException):
-                failure = failure or placed
-            else:
-                pieces += placed
-        if failure is not None:
-            raise ItemFailed(name, str(failure) or type(failure).__name__)
-        if not pieces:
-            raise ItemFailed(name, "the engine returned no audio")
-        audio = self.plan.settings.audio
-        rate = audio.sample_rate or pieces[0].speech.sample_rate
-        sound, cues = assemble(pieces, rate)
-        sound, moved = trim(sound, audio.pad_head_ms, audio.pad_tail_ms)
-        return sound, shift(cues, moved, len(sound))
+
+@dataclass
+class _Progress:
+    """How far the renderer has got with one item."""
+
+    shares: int = 0  # shares taken
+    parts: int = 0  # parts handed on
+    pending: list[Placed] = field(default_factory=list)
+    bytes: int = 0  # of PCM in pending
+    rate: int = 0  # the item's assembly rate, fixed by its first part
+    failure: BaseException | None = None
 
 
 def _spoken_hash(segments: Sequence[Segment]) -> str:
@@ -385,6 +478,7 @@ class _Edition:
         # edition cannot be measured and encoded again.
         self.codec_offsets: list[float] = []
         self.true_peak_db = float("-inf")  # as the limiter left it, before encoding
+        self.chapter_start: int | None = None  # where the article being fed began
 
     def put(
         self, sound: AudioSegment, cues: Sequence[Cue] = (), normalize: bool = True, lufs: float | None = None
@@ -423,11 +517,8 @@ def _write_clip(
     """The article's clip, tags and transcripts; and the loudness offset the codec needed.
     `offset` is what the codec takes off, `loss_known` once earlier clips' MP3s have shown
     it; until then it is a guess and the clip is decoded and measured (encode_normalized)."""
-    settings = plan.settings
-    audio = settings.audio
-    article = item.article
-    name = clip_name(item.index, article.title)
-    path = staging / CLIPS / name
+    audio = plan.settings.audio
+    path = staging / CLIPS / clip_name(item.index, item.article.title)
     level, offset = encode_normalized(
         sound,
         path,
@@ -438,6 +529,20 @@ def _write_clip(
         measured_lufs=lufs,
         loss_known=loss_known,
     )
+    return _finish_clip(path, item, plan, tracks, level, len(sound), cues), offset
+
+
+def _finish_clip(
+    path: Path,
+    item: ArticleScript,
+    plan: Plan,
+    tracks: int,
+    level: loudness.Measurement,
+    duration_ms: int,
+    cues: list[Cue],
+) -> ClipEntry:
+    """Tags and transcripts for the encoded clip at `path`, and its manifest entry."""
+    article = item.article
     tags = Tags(
         title=article.title,
         artist=_credits_text(article, plan.script.paper),
@@ -453,7 +558,7 @@ def _write_clip(
     atomic_write_text(vtt, to_vtt(cues))
     atomic_write_text(path.with_suffix(".srt"), to_srt(cues))
     a = article
-    entry = ClipEntry(
+    return ClipEntry(
         index=item.index,
         title=a.title,
         kicker=a.kicker,
@@ -461,16 +566,61 @@ def _write_clip(
         kind=a.kind,
         page=a.page,
         credits=[{"role": c.role, "name": c.name} for c in a.credits],
-        file=f"{CLIPS}/{name}",
+        file=f"{CLIPS}/{path.name}",
         bytes=path.stat().st_size,
-        duration_ms=len(sound),
+        duration_ms=duration_ms,
         spoken_sha256=_spoken_hash(item.segments),
         transcript=list(a.paragraphs),
         vtt=f"{CLIPS}/{vtt.name}",
         lufs=round(level.lufs, 2),
         true_peak_db=round(level.true_peak_db, 2),
     )
-    return entry, offset
+
+
+class _ClipStream:
+    """A long article's clip, encoded part by part as its speech comes back, the way the
+    edition is: each part is brought to the clip's loudness on its way in (gain changes
+    fall in the pauses between calls). Until the codec's loss is known the MP3 is decoded
+    and measured as it is written; it can't be encoded twice, so that measure stands."""
+
+    def __init__(self, staging: Path, item: ArticleScript, plan: Plan, offset: float, loss_known: bool) -> None:
+        audio = plan.settings.audio
+        self.item = item
+        self.plan = plan
+        self.offset = offset
+        self.loss_known = loss_known
+        self.profile = loudness_target(audio, "clip")
+        self.path = staging / CLIPS / clip_name(item.index, item.article.title)
+        self.encoder = StreamingEncoder(
+            self.path, bitrate=audio.clip_bitrate, out_rate=audio.clip_rate, measure="input" if loss_known else "mp3"
+        )
+        self.cues: list[Cue] = []
+        self.peak = float("-inf")
+
+    def write(self, sound: AudioSegment, cues: Sequence[Cue], lufs: float) -> None:
+        self.cues += shift(cues, self.encoder.written_ms)
+        self.encoder.write(sound, self._normalized, lufs)
+
+    def _normalized(self, sound: AudioSegment, lufs: float | None) -> AudioSegment:
+        shaped, peak = normalized(sound, self.profile, self.offset, lufs)
+        self.peak = max(self.peak, peak)
+        return shaped
+
+    def close(self, tracks: int) -> tuple[ClipEntry, float]:
+        """The clip's manifest entry, and the codec's loss as this clip showed it."""
+        self.encoder.close()
+        assert self.encoder.lufs is not None
+        if self.loss_known:
+            lufs, offset = self.encoder.lufs - self.offset, self.offset
+        else:  # decoded: the file's own loudness, off target by what the codec took
+            lufs, offset = self.encoder.lufs, self.offset - (self.encoder.lufs - self.profile.lufs)
+        level = loudness.Measurement(lufs=lufs, true_peak_db=self.peak)
+        entry = _finish_clip(self.path, self.item, self.plan, tracks, level, self.encoder.written_ms, self.cues)
+        return entry, offset
+
+    def abort(self) -> None:
+        self.encoder.abort()
+        self.path.unlink(missing_ok=True)
 
 
 class _ClipWriter:
@@ -496,7 +646,9 @@ class _ClipWriter:
             self._collect()
 
     def _collect(self) -> None:
-        clip, offset = self.pending.popleft().result()
+        self.add(*self.pending.popleft().result())
+
+    def add(self, clip: ClipEntry, offset: float) -> None:
         self.done.append(clip)
         self.learnt.append(offset)
 
@@ -516,24 +668,27 @@ class _ClipWriter:
 
 
 def _feed_edition(
-    edition: _Edition,
-    item: ArticleScript | None,
-    sound: AudioSegment,
-    cues: list[Cue],
-    lufs: float | None,
-    audio: AudioSettings,
+    edition: _Edition, item: ArticleScript | None, part: Part, lufs: float | None, audio: AudioSettings
 ) -> None:
-    """Item's turn in the edition: an article with its chime, pause and chapter."""
+    """A part's turn in the edition: an article's first part with its chime and chapter
+    start, its last with the pause after it. A failed part brings no audio; an article
+    that failed after some of its parts were read keeps its chapter for them."""
     if item is None:
-        edition.put(sound, cues)
+        if part.sound is not None:
+            edition.put(part.sound, part.cues)
         return
-    if audio.chime and edition.chapters:
-        chime = AudioSegment(chime_pcm(sound.frame_rate), sample_width=2, frame_rate=sound.frame_rate, channels=1)
-        edition.put(chime, normalize=False)
-    start = edition.encoder.written_ms
-    edition.put(sound, cues, lufs=lufs)
-    edition.pause(audio.pause_article_ms)
-    edition.chapters.append(Chapter(item.article.title, start, edition.encoder.written_ms))
+    if part.sound is not None:
+        if part.first:
+            if audio.chime and edition.chapters:
+                rate = part.sound.frame_rate
+                edition.put(AudioSegment(chime_pcm(rate), sample_width=2, frame_rate=rate, channels=1), normalize=False)
+            edition.chapter_start = edition.encoder.written_ms
+        edition.put(part.sound, part.cues, lufs=lufs)
+    if part.last and edition.chapter_start is not None:
+        if part.sound is not None:
+            edition.pause(audio.pause_article_ms)
+        edition.chapters.append(Chapter(item.article.title, edition.chapter_start, edition.encoder.written_ms))
+        edition.chapter_start = None
 
 
 def _album(plan: Plan) -> str:
@@ -589,29 +744,43 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             if audio.intro_music:
                 edition.put(load_audio(Path(audio.intro_music), audio.sample_rate or INTRO_RATE))
             items = plan.script.items()
-            ready: dict[int, tuple[AudioSegment, list[Cue], float | None] | None] = {}  # None: failed
-            turn = 0  # the next item the edition takes: items come back out of turn
-            for index in renderer.completed():
-                name, item, _ = items[index]
-                try:
-                    sound, cues = renderer.render(index, name)
-                except ItemFailed as exc:
-                    failures[index] = exc
-                    ready[index] = None
-                else:
+            waiting: dict[int, deque[tuple[Part, float | None]]] = {}  # parts come back out of turn
+            streams: dict[int, _ClipStream] = {}  # long articles' clips, open
+            turn = 0  # the next item the edition takes
+            try:
+                for part in renderer.parts():
+                    item = items[part.item][1]
                     lufs = None
-                    if item is not None:  # opening, section intro, closing: the edition's own
+                    if part.failure is not None:
+                        failures[part.item] = part.failure
+                        if part.item in streams:
+                            streams.pop(part.item).abort()
+                    elif item is not None:  # opening, section intro, closing: the edition's own
+                        assert part.sound is not None
+                        sound = part.sound
                         lufs = loudness.integrated_lufs(sound.raw_data, sound.frame_rate)  # once, for both
-                        known = bool(edition.codec_offsets)
-                        writer.submit(
-                            _write_clip, staging, item, sound, cues, plan, tracks, edition.codec_offset, known, lufs
-                        )
-                    ready[index] = (sound, cues, lufs)
-                while turn in ready:
-                    done = ready.pop(turn)
-                    if done is not None:
-                        _feed_edition(edition, items[turn][1], *done, audio)
-                    turn += 1
+                        offset, known = edition.codec_offset, bool(edition.codec_offsets)
+                        if part.first and part.last:
+                            writer.submit(
+                                _write_clip, staging, item, sound, part.cues, plan, tracks, offset, known, lufs
+                            )
+                        else:
+                            if part.first:
+                                streams[part.item] = _ClipStream(staging, item, plan, offset, known)
+                            streams[part.item].write(sound, part.cues, lufs)
+                            if part.last:
+                                writer.add(*streams.pop(part.item).close(tracks))
+                    waiting.setdefault(part.item, deque()).append((part, lufs))
+                    while waiting.get(turn):  # an item's parts arrive in order
+                        ready, level = waiting[turn].popleft()
+                        _feed_edition(edition, items[turn][1], ready, level, audio)
+                        if ready.last:
+                            del waiting[turn]
+                            turn += 1
+            except BaseException:
+                for stream in streams.values():
+                    stream.abort()
+                raise
             if audio.outro_music:
                 edition.put(load_audio(Path(audio.outro_music), encoder.sample_rate or INTRO_RATE))
             duration_ms = encoder.written_ms

@@ -191,7 +191,9 @@ def script(inputs: tuple[Path, ...], fmt: str, date: str | None, paper: str | No
     settings = _settings(config, date=date, paper=paper)
     edition = read_edition(list(inputs))
     edition = replace(edition, paper=settings.paper or edition.paper, date=settings.date or edition.date)
-    built = make_script(edition, settings)
+    built, notes = make_script(edition, settings)
+    for note in notes:
+        click.secho(f"warning: {note}", fg="yellow", err=True)
     if fmt == "text":
         click.echo("\n".join(script_lines(built)))
         return

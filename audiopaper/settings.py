@@ -113,6 +113,7 @@ class Settings:
     sections: str = "pages"  # the paper's own pages, in its order; or "topics"
     topics: dict[str, str] = field(default_factory=dict)  # replaces script/topics.toml: name = "kw,kw"
     ffmpeg: str | None = None  # a path or a name on PATH; default: the bundled one (imageio-ffmpeg)
+    max_article_chars: int = 30000  # longer is no plausible article (a run-together page): read this much
 
     def with_flags(self, **flags: Any) -> Settings:
         """Command-line flags win over the config; a flag left unset (None) does not."""

@@ -1,7 +1,8 @@
 """Assembling speech into clips and the edition: pauses, resampling, MP3 encoding.
 
-Memory stays bounded by one article: each article is assembled, encoded to its clip, fed
-to the edition's encoder as it goes, and dropped.
+Memory stays bounded by a few minutes of speech: an article is assembled, encoded to its
+clip, fed to the edition's encoder as it goes, and dropped; a long article goes the same
+way in parts, its clip streamed to its encoder as the edition is.
 """
 
 from __future__ import annotations
@@ -93,15 +94,20 @@ def shift(cues: Sequence[Cue], by_ms: int, length_ms: int | None = None) -> list
     return out
 
 
-def trim(audio: AudioSegment, head_ms: int, tail_ms: int) -> tuple[AudioSegment, int]:
-    """Trim leading and trailing silence to fixed pads; return the audio and how far it moved."""
+def trim(audio: AudioSegment, head_ms: int | None, tail_ms: int | None) -> tuple[AudioSegment, int]:
+    """Trim leading and trailing silence to fixed pads; return the audio and how far it moved.
+    A pad of None leaves that end as it is (a part inside a long article)."""
     lead = detect_leading_silence(audio, silence_threshold=SILENCE_DBFS)
-    trail = detect_leading_silence(audio.reverse(), silence_threshold=SILENCE_DBFS)
     if lead >= len(audio):
         return audio, 0
+    trail = detect_leading_silence(audio.reverse(), silence_threshold=SILENCE_DBFS) if tail_ms is not None else 0
+    if head_ms is None:
+        lead = 0
     core = audio[lead : len(audio) - trail]
     rate = audio.frame_rate
-    return silence(head_ms, rate) + core + silence(tail_ms, rate), head_ms - lead
+    head = silence(head_ms, rate) if head_ms is not None else silence(0, rate)
+    tail = silence(tail_ms, rate) if tail_ms is not None else silence(0, rate)
+    return head + core + tail, (head_ms or 0) - lead
 
 
 def normalized(
@@ -252,23 +258,34 @@ class StreamingEncoder:
                 self._waiting -= len(audio.raw_data)
                 self._changed.notify_all()
 
+    def close(self) -> None:
+        """Finish the file (`lufs` then holds its loudness when measured); raises what went
+        wrong on the feeding thread or in ffmpeg."""
+        if self._encoder is None or self._feeder is None:
+            return
+        self._put(None)
+        self._feeder.join()
+        if self._error is not None:
+            self._encoder.abort()
+            raise self._error
+        self.lufs = self._encoder.close()
+
+    def abort(self) -> None:
+        """Stop without finishing the file: what ffmpeg wrote is left for the caller to remove."""
+        if self._encoder is None or self._feeder is None:
+            return
+        self._encoder.abort()  # the feeder's write fails, and it finds the end mark
+        with self._changed:
+            self._parts.clear()
+            self._waiting = 0
+        self._put(None)
+        self._feeder.join()
+
     def __enter__(self) -> StreamingEncoder:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self._encoder is None or self._feeder is None:
-            return
         if kind is None:
-            self._put(None)
-            self._feeder.join()
-            if self._error is not None:
-                self._encoder.abort()
-                raise self._error
-            self.lufs = self._encoder.close()
+            self.close()
         else:
-            self._encoder.abort()  # the feeder's write fails, and it finds the end mark
-            with self._changed:
-                self._parts.clear()
-                self._waiting = 0
-            self._put(None)
-            self._feeder.join()
+            self.abort()
