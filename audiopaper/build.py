@@ -36,13 +36,15 @@ from audiopaper.audio.chime import chime_pcm
 from audiopaper.audio.loudness import Profile
 from audiopaper.edition import Article, Edition
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
-from audiopaper.fsutil import atomic_write_text, replace_dir
+from audiopaper.fsutil import atomic_write_text
 from audiopaper.ingest import read_edition
 from audiopaper.publish.chapters import Chapter, chapters_json, playlist_m3u8
 from audiopaper.publish.layout import CHAPTERS, CLIPS, EDITION_AUDIO, EDITION_VTT, PLAYLIST, clip_name
 from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest, write_manifest
+from audiopaper.publish.outdir import Identity, locked, settle
 from audiopaper.publish.page import write_edition_page
-from audiopaper.publish.site import rebuild as rebuild_site
+from audiopaper.publish.site import publish as publish_site
+from audiopaper.publish.site import site_settings
 from audiopaper.publish.tags import Tags, write_tags
 from audiopaper.publish.transcript import to_srt, to_vtt
 from audiopaper.script import (
@@ -700,31 +702,24 @@ def _comment(article: Article) -> str:
     return f"{page}{article.kicker or ''}{article.title}".strip()
 
 
-def recover(out: Path) -> None:
-    """Undo what a killed build left in OUT: put back an edition that was swapped out but not
-    yet replaced, and remove staging folders and temporary files. (One build per OUT at a
-    time: a second build running in the same OUT would lose its staging folder.)"""
-    if not out.is_dir():
-        return
-    for old in out.glob(".*.old-*"):
-        final = out / old.name[1:].rsplit(".old-", 1)[0]
-        if old.is_dir() and not final.exists():
-            os.replace(old, final)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-    for staging in out.glob(".staging-*"):
-        shutil.rmtree(staging, ignore_errors=True)
-    for tmp in [*out.glob(".*.tmp"), *out.glob("*/.*.tmp"), *out.glob("*/*/.*.tmp")]:
-        tmp.unlink(missing_ok=True)
+def render(
+    plan: Plan,
+    progress: Callable[[int], None] | None = None,
+    allow_partial: bool = False,
+    change_base_url: bool = False,
+) -> Report:
+    """Render every article to a clip and the whole edition, then publish atomically,
+    holding OUT for the whole build (one build per OUT at a time)."""
+    with locked(plan.settings.out):
+        identity = settle(plan.settings.out, plan.script.paper, plan.settings.base_url, change_base_url=change_base_url)
+        return _render(plan, identity, progress, allow_partial)
 
 
-def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_partial: bool = False) -> Report:
-    """Render every article to a clip and the whole edition, then publish atomically."""
-    settings = plan.settings
+def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | None, allow_partial: bool) -> Report:
+    settings = site_settings(plan.settings, identity)
     out = settings.out
     audio = settings.audio
     final = out / plan.date
-    recover(out)
     staging = out / f".staging-{plan.date}-{os.getpid()}"
     (staging / CLIPS).mkdir(parents=True)
     renderer = _Renderer(plan, progress)
@@ -841,8 +836,7 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
         existing = read_manifest(final)
         publish = not failed or allow_partial or existing is None or not existing.complete
         if publish:
-            replace_dir(staging, final)
-            rebuild_site(out, settings)
+            publish_site(out, settings, identity, staged=(plan.date, staging))
     finally:
         renderer.close()
         if staging.exists():

@@ -69,7 +69,8 @@ def cli() -> None:
 @click.option("--paper", help="The paper's name. Default: what the input states.")
 @click.option("--engine", metavar="|".join(ENGINES), help="Speech engine. Default: auto (edge, else espeak).")
 @out_option
-@click.option("--base-url", help="Public URL where OUT is served, for the feed's links.")
+@click.option("--base-url", help="Public URL where OUT is served, for the feed's links. Default: OUT's own.")
+@click.option("--change-base-url", is_flag=True, help="Move an OUT already published elsewhere to --base-url.")
 @click.option("--allow-partial", is_flag=True, help="Publish an edition even if some articles failed.")
 @config_option
 @click.option("--quiet", "-q", is_flag=True, default=None, help="No progress bar or summary.")
@@ -82,6 +83,7 @@ def build(
     engine: str | None,
     out: Path | None,
     base_url: str | None,
+    change_base_url: bool,
     allow_partial: bool,
     config: Path | None,
     quiet: bool | None,
@@ -108,12 +110,12 @@ def build(
     for warning in plan.edition.warnings:
         click.secho(f"check: {warning.message}", fg="yellow", err=True)
     if settings.quiet:
-        report = pipeline.render(plan, allow_partial=allow_partial)
+        report = pipeline.render(plan, allow_partial=allow_partial, change_base_url=change_base_url)
     else:
         with click.progressbar(
             length=plan.total_calls, label=f"Reading with {plan.engine.NAME}", file=sys.stderr
         ) as bar:
-            report = pipeline.render(plan, bar.update, allow_partial=allow_partial)
+            report = pipeline.render(plan, bar.update, allow_partial=allow_partial, change_base_url=change_base_url)
     for failure in report.failed:
         click.secho(f"failed: {failure}", fg="red", err=True)
     if not settings.quiet:
@@ -273,26 +275,29 @@ def voices(engine_name: str, locale: str, refresh: bool) -> None:
 
 @cli.command()
 @out_option
-@click.option("--base-url", help="Public URL where OUT is served, for the feed's links.")
+@click.option("--base-url", help="Public URL where OUT is served. Default: the one OUT was published at.")
+@click.option("--change-base-url", is_flag=True, help="Move an OUT already published elsewhere to --base-url.")
 @config_option
 @reports_errors
-def feed(out: Path | None, base_url: str | None, config: Path | None) -> None:
+def feed(out: Path | None, base_url: str | None, change_base_url: bool, config: Path | None) -> None:
     """Rebuild the feeds and the listeners' pages from every edition in OUT.
 
     Run it after copying editions in or deleting them by hand, or after changing the
-    feed's settings; `build` runs it itself.
+    feed's settings; `build` runs it itself. OUT keeps the paper and the address it was
+    published under: moving it takes --base-url with --change-base-url.
 
     \b
-    Example:
-        audiopaper feed --out site --base-url https://radio.example.org/paper/
+    Examples:
+        audiopaper feed --out site
+        audiopaper feed --out site --base-url https://radio.example.org/paper/ --change-base-url
     """
     from audiopaper.errors import InputError
-    from audiopaper.publish.site import rebuild
+    from audiopaper.publish.site import republish
 
     settings = _settings(config, out=out, base_url=base_url)
     if not settings.out.is_dir():
         raise InputError(f"no such folder: {settings.out}")
-    click.echo(rebuild(settings.out, settings))
+    click.echo(republish(settings.out, settings, change_base_url=change_base_url))
 
 
 @cli.command()

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """While a publication is being collected (publish/outdir.py), files under `root` are
+    written in full to where `place(final)` says and renamed only at its commit."""
+
+    root: Path
+    place: Callable[[Path], Path]
+
+
+_deferred: contextvars.ContextVar[Deferred | None] = contextvars.ContextVar("deferred", default=None)
+
+
+@contextmanager
+def deferring(deferred: Deferred) -> Iterator[None]:
+    token = _deferred.set(deferred)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
 
 
 def _umask() -> int:
@@ -18,7 +40,17 @@ def _umask() -> int:
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success it replaces `path` in one rename."""
+    """Yield a temporary path beside `path`; on success it replaces `path` in one rename
+    (or, while a publication is collected, at its commit)."""
+    deferred = _deferred.get()
+    if deferred is not None and path.absolute().is_relative_to(deferred.root.absolute()):
+        written = deferred.place(path)
+        try:
+            yield written
+        except BaseException:
+            written.unlink(missing_ok=True)
+            raise
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -43,21 +75,3 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def replace_dir(staged: Path, final: Path) -> None:
-    """Swap a fully written directory into place; the old one goes only after the swap."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(final, old)
-    try:
-        os.replace(staged, final)
-    except BaseException:
-        if old is not None:
-            os.replace(old, final)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

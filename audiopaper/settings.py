@@ -103,7 +103,7 @@ class Settings:
     date: str | None = None  # ditto; ISO
     engine: str = "auto"
     out: Path = Path("output")
-    base_url: str = "http://localhost:8000/"
+    base_url: str | None = None  # where OUT is served; default: the one OUT was published at, else localhost
     quiet: bool = False
     feed: FeedSettings = field(default_factory=FeedSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)

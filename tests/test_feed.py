@@ -12,9 +12,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 from PIL import Image
 
+from audiopaper.cli import cli
 from audiopaper.publish import cover
 from audiopaper.publish.feed import ARTICLES_FEED, write_feed
 from audiopaper.publish.manifest import read_manifest, write_manifest
@@ -196,11 +198,17 @@ def test_manifest_paths_leading_outside_the_edition_are_not_linked(out: Path, tm
     assert b"secret" not in (out / "feed.xml").read_bytes()
 
 
-def test_edition_without_its_audio_is_left_out_not_fatal(out: Path) -> None:
+def test_an_edition_that_cannot_be_published_is_named_and_the_feed_kept(out: Path) -> None:
+    write_feed(out, SETTINGS)
+    before = (out / "feed.xml").read_bytes()
     (out / "2024-05-17" / "edition.mp3").unlink()
     (out / "2024-05-16" / "manifest.json").write_text("{not json", encoding="utf-8")
-    root = parse(write_feed(out, SETTINGS))
-    assert [one(i, "guid") for i in root.xpath("//item")] == [f"audiopaper:{PAPER}:2024-05-18"]
+    result = CliRunner().invoke(cli, ["feed", "--out", str(out), "--base-url", BASE_URL])
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert "2024-05-17 has no edition.mp3" in message and "2024-05-16/manifest.json is unreadable" in message
+    assert (out / "feed.xml").read_bytes() == before  # every published episode still in it
 
 
 def test_empty_out_gives_a_valid_feed(tmp_path: Path) -> None:

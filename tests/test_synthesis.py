@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from fake_edge import FakeEdgeService, serve
 
 from audiopaper.cli import cli
+from audiopaper.publish.outdir import LOCK
 from tests.conftest import SHORT, decoded_seconds, snapshot
 
 FAST = "[tts]\nretry_delay_ms = 10\ntimeout = 5\n"
@@ -196,7 +197,7 @@ def test_a_killed_build_completes_on_rerun(tmp_path: Path, config: Path):
     proc.wait()
     result = subprocess.run(cmd, env=env, capture_output=True, check=False)
     assert result.returncode == 0, result.stderr
-    leftovers = [p for p in out.rglob("*") if p.name.startswith(".")]
+    leftovers = [p for p in out.rglob("*") if p.name.startswith(".") and p.name != LOCK]
     assert leftovers == []
     assert manifest(out)["complete"] and len(manifest(out)["clips"]) == 2
 

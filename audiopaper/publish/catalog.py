@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from audiopaper.edition import Credit
+from audiopaper.errors import AudiopaperError
 from audiopaper.publish.layout import edition_dirs
-from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest
+from audiopaper.publish.manifest import ClipEntry, Manifest, ManifestError, load_manifest
 from audiopaper.publish.sanitize import clean, inside, line
 from audiopaper.settings import Settings
 
@@ -148,12 +150,32 @@ def _article_view(folder: Path, date: str, clip: ClipEntry) -> ArticleView | Non
     )
 
 
-def editions(out: Path) -> list[EditionView]:
-    """Every publishable edition in OUT, newest first."""
-    found = []
-    for folder in edition_dirs(out):
-        manifest = read_manifest(folder)
-        view = edition_view(folder, manifest) if manifest is not None else None
-        if view is not None:
+class Unpublishable(AudiopaperError):
+    """Edition folders in OUT that cannot be published as they are."""
+
+
+def editions(out: Path, staged: Mapping[str, Path] | None = None) -> list[EditionView]:
+    """Every edition in OUT, newest first; `staged` maps a date to the folder about to
+    become it (a build reads its own edition before swapping it in).
+
+    A published episode never drops out of the feed unnoticed: an edition folder whose
+    manifest is missing or unreadable, or whose audio is gone, stops the rebuild, named."""
+    folders = {folder.name: folder for folder in edition_dirs(out)} | dict(staged or {})
+    found, problems = [], []
+    for date in sorted(folders, reverse=True):
+        folder = folders[date]
+        try:
+            manifest = load_manifest(folder)
+        except ManifestError as exc:
+            problems.append(str(exc).replace(folder.name, date, 1))
+            continue
+        view = edition_view(folder, manifest, date=date)
+        if view is None:
+            problems.append(
+                f"{date} has no {manifest.edition_file if isinstance(manifest.edition_file, str) else 'audio'}"
+            )
+        else:
             found.append(view)
+    if problems:
+        raise Unpublishable(f"cannot publish {out}: {'; '.join(problems)}. Repair or remove those edition folders")
     return found

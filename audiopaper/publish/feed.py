@@ -13,6 +13,7 @@ falls short see podcast_ext.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
@@ -22,6 +23,7 @@ from audiopaper.fsutil import atomic_write_bytes
 from audiopaper.publish.catalog import ArticleView, EditionView, editions, keep, paper_name
 from audiopaper.publish.cover import write_cover
 from audiopaper.publish.layout import FEED, INDEX
+from audiopaper.publish.outdir import DEFAULT_BASE_URL
 from audiopaper.publish.podcast_ext import PodcastEntryExtension, PodcastExtension, podcast_guid
 from audiopaper.publish.sanitize import line
 from audiopaper.settings import Settings
@@ -35,7 +37,8 @@ WEEKDAYS = "一二三四五六日"
 
 
 def base_url(settings: Settings) -> str:
-    return settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
+    given = settings.base_url or DEFAULT_BASE_URL
+    return given if given.endswith("/") else given + "/"
 
 
 def url_for(settings: Settings, relative: str) -> str:
@@ -187,10 +190,11 @@ def render_article_feed(kept: list[EditionView], settings: Settings, paper: str,
     return fg.rss_str(pretty=True)
 
 
-def write_feed(out: Path, settings: Settings) -> Path:
+def write_feed(out: Path, settings: Settings, staged: Mapping[str, Path] | None = None) -> Path:
     """Rebuild OUT/feed.xml (and OUT/articles.xml, and the default OUT/cover.png) from every
-    edition in OUT. Each file is replaced atomically. Returns the path of feed.xml."""
-    found = editions(out)
+    edition in OUT (and `staged`, see catalog.editions). Each file is replaced atomically.
+    Returns the path of feed.xml."""
+    found = editions(out, staged)
     kept = found[: keep(settings)]
     paper = paper_name(settings, found)
     image = image_url(out, settings, paper)

@@ -61,13 +61,29 @@ def write_manifest(manifest: Manifest, folder: Path) -> None:
     atomic_write_text(folder / MANIFEST, json.dumps(asdict(manifest), ensure_ascii=False, indent=1) + "\n")
 
 
+class ManifestError(Exception):
+    """A manifest that is missing or cannot be read; str() says which and why."""
+
+
+def load_manifest(folder: Path) -> Manifest:
+    """The folder's manifest; ManifestError when it has none or an unreadable one."""
+    path = folder / MANIFEST
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        clips = [ClipEntry(**c) for c in data.pop("clips")]
+        return Manifest(clips=clips, **data)
+    except FileNotFoundError:
+        raise ManifestError(f"{folder.name} has no {MANIFEST}") from None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc).splitlines()[0][:80]
+        raise ManifestError(f"{folder.name}/{MANIFEST} is unreadable ({reason})") from None
+
+
 def read_manifest(folder: Path) -> Manifest | None:
     """The folder's manifest, or None when it has none or an unreadable one."""
     try:
-        data: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        clips = [ClipEntry(**c) for c in data.pop("clips")]
-        return Manifest(clips=clips, **data)
-    except (OSError, ValueError, TypeError, KeyError):
+        return load_manifest(folder)
+    except ManifestError:
         return None
 
 

@@ -9,6 +9,7 @@ players costs nothing on a metered phone until one is played.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
@@ -87,10 +88,10 @@ def render_page(
     )
 
 
-def write_pages(out: Path, settings: Settings) -> None:
+def write_pages(out: Path, settings: Settings, staged: Mapping[str, Path] | None = None) -> None:
     """Rebuild OUT/index.html and every edition's own page, so a template change reaches
-    old editions too."""
-    found = editions(out)
+    old editions too. (`staged`: see catalog.editions.)"""
+    found = editions(out, staged)
     paper = paper_name(settings, found)
     articles_feed = settings.feed.per_article_feed
     atomic_write_text(
