@@ -318,9 +318,12 @@ def serve(out: Path | None, port: int, host: str, config: Path | None) -> None:
     from audiopaper.errors import InputError
     from audiopaper.publish import serve as server
 
+    from audiopaper.publish.outdir import finish_pending
+
     settings = _settings(config, out=out)
     if not settings.out.is_dir():
         raise InputError(f"no such folder: {settings.out}: build an edition first")
+    finish_pending(settings.out)
     try:
         server.serve(
             settings.out, port, host, on_ready=lambda url: click.echo(f"Serving {settings.out} at {url}", err=True)

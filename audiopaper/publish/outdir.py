@@ -74,6 +74,13 @@ def locked(out: Path) -> Iterator[None]:
         handle.close()
 
 
+def finish_pending(out: Path) -> None:
+    """Complete what a killed command left in OUT, for a reader such as `serve`; when
+    another command holds OUT, that one completes it."""
+    with contextlib.suppress(Busy), locked(out):
+        pass
+
+
 class Publication:
     """The renames that publish an edition and the site around it; see `publishing`."""
 
@@ -203,7 +210,7 @@ def recorded(out: Path) -> Identity | None:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise PublishError(f"{path} is unreadable ({exc}): repair it or remove it") from None
     base = _feed_base_url(out / FEED)
-    paper = next((m.paper for m in map(read_manifest, edition_dirs(out)) if m is not None), None)
+    paper = _newest_paper(out)
     if base is None or paper is None:
         return None
     return Identity(paper=paper, base_url=base)
@@ -228,13 +235,13 @@ def settle(out: Path, paper: str | None, base_url: str | None, *, change_base_ur
     that listeners subscribed to. A new base URL moves every enclosure and the feed's guid,
     so it is taken only with `change_base_url`."""
     known = recorded(out)
-    if known is None:
-        return Identity(paper=paper or "", base_url=_slashed(base_url or DEFAULT_BASE_URL))
-    if paper and known.paper and paper != known.paper:
-        raise PublishError(
-            f"{out} holds the feed of «{known.paper}»: give «{paper}» an output folder of its own (--out)"
-        )
+    # Editions copied into an OUT that has no record yet still say whose feed it is.
+    holder = (known.paper if known else "") or _newest_paper(out)
+    if paper and holder and paper != holder:
+        raise PublishError(f"{out} holds the feed of «{holder}»: give «{paper}» an output folder of its own (--out)")
     given = _slashed(base_url) if base_url else None
+    if known is None:
+        return Identity(paper=holder or paper or "", base_url=given or DEFAULT_BASE_URL)
     # The placeholder address was never one a listener could subscribe at: a real one replaces it.
     moving = given and given != known.base_url and known.base_url != DEFAULT_BASE_URL
     if moving and not change_base_url:
@@ -242,7 +249,11 @@ def settle(out: Path, paper: str | None, base_url: str | None, *, change_base_ur
             f"{out} is published at {known.base_url}; to move it to {given}, add --change-base-url "
             "(podcast apps then fetch the feed from its new address)"
         )
-    return Identity(paper=known.paper or paper or "", base_url=given or known.base_url)
+    return Identity(paper=holder or paper or "", base_url=given or known.base_url)
+
+
+def _newest_paper(out: Path) -> str | None:
+    return next((m.paper for m in map(read_manifest, edition_dirs(out)) if m is not None and m.paper), None)
 
 
 def _slashed(url: str) -> str:
