@@ -317,7 +317,6 @@ def serve(out: Path | None, port: int, host: str, config: Path | None) -> None:
     """
     from audiopaper.errors import InputError
     from audiopaper.publish import serve as server
-
     from audiopaper.publish.outdir import finish_pending
 
     settings = _settings(config, out=out)
