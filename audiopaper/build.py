@@ -13,7 +13,7 @@ import shutil
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -60,7 +60,7 @@ from audiopaper.script import (
 )
 from audiopaper.script.segments import split_sentences
 from audiopaper.settings import AudioSettings, Settings, loudness_target
-from audiopaper.tts import Engine, Speech, SpeechRequest, Voice, engine_class
+from audiopaper.tts import Engine, ServiceStats, Speech, SpeechRequest, Voice, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
 SAMPLE_PAPER = "平湖日报"
@@ -200,6 +200,7 @@ class Report:
     engine: str
     failed: tuple[ItemFailed, ...]
     published: bool
+    service: ServiceStats | None = None  # an online engine's requests, retries, refusals
 
 
 def cap_articles(edition: Edition, limit: int) -> tuple[Edition, list[str]]:
@@ -823,6 +824,7 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
             failed=[f.item for f in failed],
             warnings=[w.message for w in plan.edition.warnings],
             notes=list(plan.notes),
+            service=asdict(plan.engine.stats) if plan.engine.stats else None,
             edition_vtt=EDITION_VTT,
             chapters_file=CHAPTERS,
             playlist_file=PLAYLIST,
@@ -850,4 +852,5 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
         engine=plan.engine.NAME,
         failed=tuple(failed),
         published=publish,
+        service=plan.engine.stats,
     )

@@ -121,8 +121,12 @@ def build(
     if not settings.quiet:
         minutes = report.duration_ms / 60000
         where = report.folder if report.published else "(not published: a complete edition is kept)"
+        service = ""
+        if report.service is not None:
+            s = report.service
+            service = f" ({s.requests} requests, {s.retries} retried, {s.refused} refused)"
         click.echo(
-            f"{report.articles} articles, {minutes:.1f} minutes of audio, engine {report.engine}: {where}",
+            f"{report.articles} articles, {minutes:.1f} minutes of audio, engine {report.engine}{service}: {where}",
             err=True,
         )
     if report.failed:

@@ -1,8 +1,10 @@
-"""Where the files that ship beside the code are: the sample page and `voices/`."""
+"""Where the files that ship beside the code are (the sample page and `voices/`), and
+where the project keeps its caches."""
 
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -20,3 +22,9 @@ def voices_dir() -> Path:
 
 def sample_page() -> Path:
     return _HERE / "data" / "sample.txt"
+
+
+def cache_root() -> Path:
+    """$XDG_CACHE_HOME/audiopaper (~/.cache/audiopaper): the speech cache and jieba's."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "audiopaper"

@@ -253,3 +253,18 @@ def test_a_service_that_keeps_refusing_falls_back_to_espeak(fake: FakeEdgeServic
     data = manifest(out)
     assert data["engine"] == "espeak" and "403" in data["notes"][0]
     assert fake.handshakes == 2  # the probe and its one retry
+
+
+def test_retries_and_refusals_are_in_the_summary_and_the_manifest(fake: FakeEdgeService, tmp_path: Path, config: Path):
+    fake.add_fault("503", every=2, times=1)  # a refused handshake (the first is the probe's)
+    fake.add_fault("drop", times=1)  # a connection cut halfway through the audio
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["build", str(SHORT), "--out", str(out), "--config", str(config), "--engine", "edge"]
+    )
+    assert result.exit_code == 0, result.output
+    service = manifest(out)["service"]
+    assert service["retries"] == 2 and service["refused"] == 1
+    assert service["requests"] == len(fake.requests) + 1  # the refused one never reached the service
+    summary = result.output.strip().splitlines()[-1]
+    assert f"({service['requests']} requests, 2 retried, 1 refused)" in summary

@@ -7,10 +7,13 @@ of pages.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 from functools import lru_cache
+
+from audiopaper.resources import cache_root
 
 _lock = threading.Lock()
 _ready = False
@@ -39,6 +42,12 @@ def _jieba():  # type: ignore[no-untyped-def]
                 # jieba announces its cache on stderr; a CLI's output must stay clean.
                 jieba.setLogLevel(logging.WARNING)
                 logging.getLogger("jieba").setLevel(logging.WARNING)
+                # Its 9 MB dictionary cache goes with ours, not into the system's shared
+                # temporary folder (cleared at boot, and writable by every user).
+                folder = cache_root()
+                with contextlib.suppress(OSError):
+                    folder.mkdir(parents=True, exist_ok=True)
+                    jieba.dt.tmp_dir = str(folder)
                 jieba.initialize()
                 _ready = True
     return jieba

@@ -54,6 +54,8 @@ class Manifest:
     playlist_file: str | None = None
     edition_lufs: float | None = None  # metered as encoded, less the codec's loss on the clips
     edition_true_peak_db: float | None = None
+    # An online engine's requests: {"requests": n, "retries": n, "refused": n}; None offline.
+    service: dict[str, int] | None = None
     version: int = VERSION
 
 

@@ -102,6 +102,17 @@ class Speech:
 Progress = Callable[[int], None]
 
 
+@dataclass
+class ServiceStats:
+    """How a build's requests to an online service went, for its summary and manifest:
+    retries and refusals (HTTP 403/503 at the handshake, a refused connection) that the
+    build survived are still worth an operator's eye."""
+
+    requests: int = 0  # sent to the service, retries included
+    retries: int = 0
+    refused: int = 0
+
+
 class Engine(ABC):
     """A speech engine. Implement `synthesize` (one request at a time) or `synthesize_many`
     (engines that batch or run requests concurrently); each default is built on the other."""
@@ -111,6 +122,11 @@ class Engine(ABC):
     # texts of several items, in one voice, into one request, and asks for long articles
     # a little ahead of their turn.
     ROUND_TRIPS: ClassVar[bool] = False
+
+    @property
+    def stats(self) -> ServiceStats | None:
+        """The requests to an online service so far; None for an engine that sends none."""
+        return None
 
     @classmethod
     @abstractmethod

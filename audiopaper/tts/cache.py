@@ -16,14 +16,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from audiopaper.fsutil import atomic_write_bytes
-from audiopaper.tts import Engine, Progress, Sentence, Speech, SpeechRequest
+from audiopaper.resources import cache_root
+from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest
 
 FORMAT = 1  # bump when the entry layout changes: old entries then simply miss
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "audiopaper" / "speech"
+    return cache_root() / "speech"
 
 
 class SpeechCache:
@@ -105,6 +105,10 @@ class CachedEngine(Engine):
     @classmethod
     def availability(cls) -> str | None:
         return None
+
+    @property
+    def stats(self) -> ServiceStats | None:
+        return self.inner.stats
 
     def synthesize_many(
         self, requests: Sequence[SpeechRequest], progress: Progress | None = None

@@ -31,7 +31,7 @@ from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
 from audiopaper.errors import AudiopaperError
-from audiopaper.tts import Engine, Progress, Sentence, Speech, SpeechRequest, Voice, register
+from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest, Voice, register
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,13 @@ def _transient(exc: BaseException) -> bool:
     )
 
 
+def _refusal(exc: BaseException) -> bool:
+    """The service turned the connection away (HTTP status at the handshake, or refused)."""
+    import aiohttp
+
+    return isinstance(exc, (aiohttp.WSServerHandshakeError, aiohttp.ClientConnectorError, ConnectionRefusedError))
+
+
 def _refused(exc: Any) -> str:
     return f"the Edge speech service refused the connection (HTTP {exc.status}): try `pip install -U edge-tts`"
 
@@ -192,6 +199,11 @@ class EdgeEngine(Engine):
         self.backoff_cap = backoff_cap
         self.min_seconds_per_char = min_seconds_per_char
         self.min_coverage = min_coverage
+        self._stats = ServiceStats()
+
+    @property
+    def stats(self) -> ServiceStats:
+        return self._stats
 
     @classmethod
     def from_settings(cls, tts: Any) -> EdgeEngine:
@@ -210,9 +222,9 @@ class EdgeEngine(Engine):
             return "edge-tts is not installed: run `pip install edge-tts`"
         return None
 
-    # A refused handshake is tried once more after this wait, as edge-tts itself does after
-    # correcting its clock from the refusal's Date header: one 403 is often a stale token or
-    # a busy minute, not a service that turned us away.
+    # A refused handshake (403, 429, 5xx) is tried once more after this wait, a 403 after
+    # correcting the clock from its Date header as edge-tts itself does: one refusal is often
+    # a stale token or a busy minute, not a service that turned us away.
     REFUSAL_RETRY_WAIT = 1.0
 
     @classmethod
@@ -237,11 +249,12 @@ class EdgeEngine(Engine):
         try:
             return await cls._probe(timeout)
         except aiohttp.WSServerHandshakeError as exc:
-            if exc.status != 403:
+            if not _transient(exc):
                 return _refused(exc)
-            with contextlib.suppress(SkewAdjustmentError):
-                DRM.handle_client_response_error(exc)
-            log.debug("edge speech service refused the handshake (HTTP 403); trying once more")
+            if exc.status == 403:
+                with contextlib.suppress(SkewAdjustmentError):
+                    DRM.handle_client_response_error(exc)
+            log.debug("edge speech service refused the handshake (HTTP %s); trying once more", exc.status)
         await asyncio.sleep(cls.REFUSAL_RETRY_WAIT)
         try:
             return await cls._probe(timeout)
@@ -438,13 +451,17 @@ class EdgeEngine(Engine):
                 # Hold a slot only while talking to the service, not while decoding or
                 # backing off, so a failing request does not slow the others.
                 async with gate:
+                    self._stats.requests += 1
                     mp3, marks = await self._fetch(request)
                 pcm = await asyncio.to_thread(ffmpeg.decode_to_pcm, mp3, self.sample_rate)
                 return self._checked(request, pcm, marks)
             except Exception as exc:
+                if _refusal(exc):
+                    self._stats.refused += 1
                 if attempt >= self.tries or not _transient(exc):
                     exc.add_note(f"edge: gave up after {attempt} of {self.tries} tries")
                     raise
+                self._stats.retries += 1
                 delay = self._delay(attempt)
                 log.info("edge try %d/%d failed (%r); retrying in %.2fs", attempt, self.tries, exc, delay)
                 await asyncio.sleep(delay)
