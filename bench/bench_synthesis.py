@@ -52,6 +52,7 @@ PAPER = "平湖日报"
 LATENCY = 0.5
 SPEED = 50.0
 MEMORY_TIMES = 6
+LONG_ARTICLE_RATIO = 1.5  # a 2-hour article against a 20-minute edition
 MEMORY_LIMIT_MB = 400.0
 EDGE_TARGET = 0.5
 ESPEAK_TARGET = 4.0
@@ -77,6 +78,22 @@ def write_edition(folder: Path, articles: int | None, times: int) -> Path:
     chosen = data["articles"][:articles] if articles else data["articles"]
     data["articles"] = [dict(a) for _ in range(times) for a in chosen]
     path = folder / f"edition-{len(chosen)}x{times}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return path
+
+
+def run_on_edition(folder: Path) -> Path:
+    """One short article, then one printed as a single line of a million characters."""
+    sentence = "记者走访了全市十个乡镇的农家书屋，了解群众的阅读需求。"
+    data = {
+        "paper": PAPER,
+        "date": DATE,
+        "articles": [
+            {"page": 1, "title": "短讯", "paragraphs": ["今天上午,市图书馆新馆开放。"]},
+            {"page": 1, "title": "农家书屋调查", "paragraphs": [sentence * 37_037]},
+        ],
+    }
+    path = folder / "edition-run-on.json"
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     return path
 
@@ -455,6 +472,22 @@ def main() -> int:
                     f"{big_ff:.0f} MB with its ffmpeg processes (sampled); "
                     "the repeated copies' speech comes from the cache",
                     f"{big_rss:.0f} MB",
+                )
+            )
+            # One article printed as a single million-character line (a page exported without
+            # line breaks): read to max_article_chars (30,000, about two hours of speech), its
+            # audio streamed in parts. Its peak must not grow with its length.
+            long_s, long_rss, long_ff = peak_rss_build(run_on_edition(work), work, "memlong")
+            rows.append(
+                Row(
+                    "peak RSS, espeak build of a 1M-character article",
+                    long_s,
+                    long_rss / one_rss,
+                    f"< {LONG_ARTICLE_RATIO}x the 1x build",
+                    long_rss / one_rss < LONG_ARTICLE_RATIO,
+                    f"{long_rss:.0f} MB peak RSS of the build process (ratio: vs the 1x build); "
+                    f"{long_ff:.0f} MB with its ffmpeg processes (sampled)",
+                    f"{long_rss:.0f} MB",
                 )
             )
     finally:
