@@ -45,7 +45,7 @@ _NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: players seek by time
 class _ID3v23(ID3):
     """A tag that writes its chapters last, in time order.
 
-    mutagen writes frames sorted by size (quodlibet/mutagen#506, unfixed in 1.47), which
+    mutagen writes frames sorted by size (quodlibet/mutagen#506, unfixed as of 1.48), which
     stored chapters as chp2, chp1, chp4 …: the order ffprobe, eyeD3 and any remux list them
     in, whatever the CTOC says. So the CHAP frames are kept apart and appended in order."""
 
