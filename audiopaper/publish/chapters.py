@@ -23,4 +23,3 @@ def chapters_json(chapters: Sequence[Chapter]) -> str:
         ],
     }
     return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
-
