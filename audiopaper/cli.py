@@ -51,6 +51,13 @@ def _settings(config: Path | None, **flags: Any) -> Settings:
     return load_settings(config).with_flags(**flags).validate()
 
 
+def _warn_owner(settings: Settings) -> None:
+    from audiopaper.publish.feed import owner_warnings
+
+    for warning in owner_warnings(settings):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audiopaper")
 def cli() -> None:
@@ -107,6 +114,7 @@ def build(
         click.secho(f"warning: {note}", fg="yellow", err=True)
     for warning in plan.edition.warnings:
         click.secho(f"check: {warning.message}", fg="yellow", err=True)
+    _warn_owner(settings)
     if settings.quiet:
         report = pipeline.render(plan, allow_partial=allow_partial)
     else:
@@ -290,6 +298,7 @@ def feed(out: Path | None, base_url: str | None, config: Path | None) -> None:
     settings = _settings(config, out=out, base_url=base_url)
     if not settings.out.is_dir():
         raise InputError(f"no such folder: {settings.out}")
+    _warn_owner(settings)
     click.echo(rebuild(settings.out, settings))
 
 

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from audiopaper.cli import cli
 from audiopaper.publish.catalog import editions
@@ -84,7 +84,14 @@ def test_titles_lose_bidi_and_control_characters_and_stay_on_one_line(tmp_path: 
         assert [t for t, _ in found][:2] == ["反向标题正常", "两行 标题隔离"]
 
 
-def test_a_build_writes_both_playlists(tmp_path: Path) -> None:
+PUBLIC_URL = "https://radio.pinghu.cn/audio/"  # an address the internet reaches, unlike *.example
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """A two-article edition built with espeak for a public base URL, one title carrying a
+    right-to-left override."""
+    root = tmp_path_factory.mktemp("built")
     edition = {
         "paper": "临溪日报",
         "date": DATE,
@@ -93,18 +100,29 @@ def test_a_build_writes_both_playlists(tmp_path: Path) -> None:
             {"page": 1, "kind": "news", "title": "第二篇", "paragraphs": ["第二段。"]},
         ],
     }
-    source = tmp_path / "edition.json"
+    source = root / "edition.json"
     source.write_text(json.dumps(edition, ensure_ascii=False), encoding="utf-8")
-    out = tmp_path / "out"
-    args = ["build", str(source), "--engine", "espeak", "--out", str(out), "--quiet", "--base-url", BASE_URL]
-    result = CliRunner().invoke(cli, args)
+    out = root / "out"
+    args = ["build", str(source), "--engine", "espeak", "--out", str(out), "--quiet", "--base-url", PUBLIC_URL]
+    return out, CliRunner().invoke(cli, args)
+
+
+def test_a_build_writes_both_playlists(built: tuple[Path, Result]) -> None:
+    out, result = built
     assert result.exit_code == 0, result.output
     published = entries(out / DATE / "playlist.m3u8")
     local = entries(out / DATE / "playlist-local.m3u8")
     clips = sorted((out / DATE / "clips").glob("*.mp3"))
-    assert [u for _, u in published] == [f"{BASE_URL}{DATE}/clips/{c.name}" for c in clips]
+    assert [u for _, u in published] == [f"{PUBLIC_URL}{DATE}/clips/{c.name}" for c in clips]
     assert [p for _, p in local] == [f"clips/{c.name}" for c in clips]
     assert [t for t, _ in published] == ["倒读的标题", "第二篇"]
+
+
+def test_a_public_build_with_the_placeholder_email_warns(built: tuple[Path, Result]) -> None:
+    _, result = built
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "audio@example.invalid" in warnings[0] and "[feed]" in warnings[0]
+    assert PUBLIC_URL in warnings[0]
 
 
 def test_published_urls_fetch_the_clips(tmp_path: Path) -> None:
