@@ -23,7 +23,8 @@ from audiopaper.settings import Settings
 from tests.publish_fixtures import BASE_URL, HOSTILE_TITLE, TITLES, make_edition, make_out
 
 DATE = "2024-05-18"
-BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Unicode's Bidi_Control characters: marks, embeddings, overrides, isolates.
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def entries(path: Path) -> list[tuple[str, str]]:
@@ -74,9 +75,11 @@ def test_a_new_base_url_reaches_every_editions_playlist(tmp_path: Path) -> None:
 
 def test_titles_lose_bidi_and_control_characters_and_stay_on_one_line(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    titles = ("\u202e反向标题\u202c正常", "两行\n标题\u2066隔离\u2069", HOSTILE_TITLE)
+    titles = ("\u202e反向标题\u202c正常\u200f", "两行\n标题\u2066隔离\u2069\u061c\u200e", HOSTILE_TITLE)
     make_edition(out, DATE, titles=titles)
     rebuild(out, Settings(base_url=BASE_URL))
+    for name in ("../feed.xml", "../articles.xml", "index.html"):  # as the feeds and pages have it
+        assert not BIDI.search((out / DATE / name).read_text("utf-8")), name
     for name in ("playlist.m3u8", "playlist-local.m3u8"):
         text = (out / DATE / name).read_text("utf-8")
         assert not BIDI.search(text) and not re.search("[\x00-\x08\x0b-\x1f\x7f]", text)

@@ -246,6 +246,7 @@ class Server(ThreadingHTTPServer):
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         super().__init__(address, handler)
+        self.max_connections = max_connections
         self.slots = threading.BoundedSemaphore(max_connections)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -271,7 +272,7 @@ class Server(ThreadingHTTPServer):
         except OSError:
             pass
         if self.verbose:
-            logger.warning("refused %s: %d connections already open", client_address[0], MAX_CONNECTIONS)
+            logger.warning("refused %s: %d connections already open", client_address[0], self.max_connections)
         self.shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
