@@ -16,7 +16,7 @@ import pytest
 
 from audiopaper.publish.feed import write_feed
 from audiopaper.publish.page import write_pages
-from audiopaper.publish.serve import Running, make_server, parse_range, start
+from audiopaper.publish.serve import Running, Unsatisfiable, make_server, parse_range, start
 from audiopaper.settings import Settings
 from tests.publish_fixtures import BASE_URL, make_out
 
@@ -196,6 +196,12 @@ def test_other_methods_are_refused(site: tuple[Path, Running]) -> None:
 
 
 def test_parse_range_edges() -> None:
+    assert parse_range("bytes=500-100", 100) is None  # invalid (last before first): ignored
+    assert parse_range(f"bytes={'9' * 5000}-5", 100) is None
+    assert parse_range(f"bytes=1{'0' * 5000}-{'9' * 5000}", 100) is None
+    with pytest.raises(Unsatisfiable):
+        parse_range(f"bytes={'9' * 5000}-1{'0' * 5000}", 100)
+    assert parse_range(f"bytes=0{'0' * 5000}-{'0' * 4999}9", 100) == (0, 9)
     assert parse_range("bytes=0-0", 10) == (0, 0)
     assert parse_range("bytes=-20", 10) == (0, 9)
     assert parse_range("bytes=9-", 10) == (9, 9)

@@ -108,6 +108,12 @@ def _position(digits: str, size: int) -> int:
     return int(digits) if len(digits) <= len(str(size)) else size + 1
 
 
+def _less(a: str, b: str) -> bool:
+    """a < b for decimal digit strings of any length, without int()."""
+    a, b = a.lstrip("0"), b.lstrip("0")
+    return (len(a), a) < (len(b), b)
+
+
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
     """(first, last) byte of a single satisfiable range, or None to ignore the header and
     send the whole file (malformed, or several ranges, which players never ask for).
@@ -121,10 +127,10 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
         if n == 0 or size == 0:
             raise Unsatisfiable(header)
         return max(size - n, 0), size - 1
+    if last and _less(last, first):
+        return None  # RFC 9110: an invalid range is ignored
     start = _position(first, size)
     end = _position(last, size) if last else size - 1
-    if end < start and start < size:
-        return None  # RFC 9110: an invalid range is ignored
     if start >= size:
         raise Unsatisfiable(header)
     return start, min(end, size - 1)
