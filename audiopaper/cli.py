@@ -52,7 +52,7 @@ def _settings(config: Path | None, **flags: Any) -> Settings:
 
 
 def _warn_owner(settings: Settings) -> None:
-    from audiopaper.publish.feed import owner_warnings
+    from audiopaper.publish.addresses import owner_warnings
 
     for warning in owner_warnings(settings):
         click.secho(f"warning: {warning}", fg="yellow", err=True)

@@ -348,7 +348,7 @@ def test_rebuild_writes_feeds_and_pages(tmp_path: Path) -> None:
     ],
 )
 def test_public_url(url: str, public: bool) -> None:
-    from audiopaper.publish.feed import is_public_url
+    from audiopaper.publish.addresses import is_public_url
 
     assert is_public_url(url) is public
 

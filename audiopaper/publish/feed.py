@@ -13,10 +13,8 @@ falls short see podcast_ext.py.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-from dataclasses import fields
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
 
@@ -26,7 +24,7 @@ from audiopaper.publish.cover import write_cover
 from audiopaper.publish.layout import FEED, INDEX
 from audiopaper.publish.podcast_ext import PodcastEntryExtension, PodcastExtension, podcast_guid
 from audiopaper.publish.sanitize import line
-from audiopaper.settings import FeedSettings, Settings
+from audiopaper.settings import Settings
 
 ARTICLES_FEED = "articles.xml"
 BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -34,48 +32,6 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
 PUBLISH_TIME = dt.time(6, 0, tzinfo=BEIJING)
 VTT = "text/vtt"
 WEEKDAYS = "一二三四五六日"
-
-
-PLACEHOLDER_EMAIL = next(f.default for f in fields(FeedSettings) if f.name == "email")
-# Names no one on the internet can reach or mail: loopback, the LAN's own, and those RFC 2606
-# and RFC 6761 reserve for examples and tests.
-_PRIVATE_SUFFIXES = (".localhost", ".local", ".lan", ".internal", ".home.arpa", ".test", ".invalid", ".example")
-_EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
-
-
-def _private_host(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    try:
-        return not ipaddress.ip_address(host).is_global
-    except ValueError:
-        pass
-    if "." not in host:  # localhost, or an intranet's single-label name
-        return True
-    return host.endswith(_PRIVATE_SUFFIXES) or any(host == d or host.endswith("." + d) for d in _EXAMPLE_DOMAINS)
-
-
-def is_public_url(url: str) -> bool:
-    """Whether `url` is an address the internet can reach: not loopback, the LAN, or an example."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return False
-    return bool(host) and not _private_host(host)
-
-
-def owner_warnings(settings: Settings) -> list[str]:
-    """What would go wrong in public with these feed settings, one line each.
-
-    Podcast directories send their ownership checks to the owner's e-mail: a feed published
-    with the placeholder can never be claimed, and a listener's mail goes nowhere."""
-    email = (settings.feed.email or "").strip()
-    domain = email.rpartition("@")[2]
-    if is_public_url(settings.base_url) and (email == PLACEHOLDER_EMAIL or not domain or _private_host(domain)):
-        return [
-            f"the feed at {base_url(settings)} gives the owner's e-mail as {email or '(none)'}, "
-            "which no one receives: set email under [feed] in the config"
-        ]
-    return []
 
 
 def base_url(settings: Settings) -> str:

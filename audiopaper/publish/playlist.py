@@ -3,8 +3,8 @@ mAirList …).
 
 A playlist's relative paths are resolved against the playlist's own location by some
 players only: Liquidsoap reads `clips/01-x.mp3` from a playlist fetched over HTTP as a local
-path, and plays nothing. So OUT/DATE/playlist.m3u8 holds absolute URLs once the public base
-URL is known (configured, not the built-in placeholder), and OUT/DATE/playlist-local.m3u8
+path, and plays nothing. So OUT/DATE/playlist.m3u8 holds absolute URLs once the base URL is
+known (given, not the placeholder), and OUT/DATE/playlist-local.m3u8
 always holds paths relative to the edition folder, for a copy on the station's own disk.
 Both are rewritten with the feeds, so a changed base URL reaches every edition.
 """
@@ -16,21 +16,24 @@ from dataclasses import fields
 from pathlib import Path
 
 from audiopaper.fsutil import atomic_write_text
-from audiopaper.publish.catalog import EditionView, edition_view
+from audiopaper.publish.catalog import EditionView, edition_view, editions
 from audiopaper.publish.feed import url_for
 from audiopaper.publish.layout import PLAYLIST, PLAYLIST_LOCAL
 from audiopaper.publish.manifest import Manifest
 from audiopaper.publish.sanitize import line
 from audiopaper.settings import Settings
 
-_DEFAULT_BASE_URL = next(f.default for f in fields(Settings) if f.name == "base_url")
+# The base URL when none is given: where `audiopaper serve` previews OUT on this machine.
+PLACEHOLDER_BASE_URL = next(f.default for f in fields(Settings) if f.name == "base_url") or "http://localhost:8000/"
 
 
 def known_base_url(settings: Settings) -> str | None:
-    """The public base URL when one was given, else None (the built-in placeholder is no
-    address a station could fetch from)."""
+    """The base URL OUT is published at, or None while it is only the placeholder: no
+    station could fetch from another machine's localhost."""
     url = (settings.base_url or "").strip()
-    return url if url and url != _DEFAULT_BASE_URL else None
+    if not url or url.rstrip("/") == PLACEHOLDER_BASE_URL.rstrip("/"):
+        return None
+    return url
 
 
 def render_m3u8(entries: Sequence[tuple[str, int, str]]) -> str:
@@ -64,3 +67,10 @@ def write_edition_playlists(folder: Path, manifest: Manifest, settings: Settings
     view = edition_view(folder, manifest, date=manifest.date)
     if view is not None:
         write_playlists(folder, view, settings)
+
+
+def write_all_playlists(out: Path, settings: Settings) -> None:
+    """Every edition's playlists in OUT, rewritten with the feeds: a base URL given or
+    changed since reaches them all."""
+    for edition in editions(out):
+        write_playlists(out / edition.date, edition, settings)
