@@ -38,11 +38,12 @@ from audiopaper.edition import Article, Edition
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.ingest import read_edition
-from audiopaper.publish.chapters import Chapter, chapters_json, playlist_m3u8
+from audiopaper.publish.chapters import Chapter, chapters_json
 from audiopaper.publish.layout import CHAPTERS, CLIPS, EDITION_AUDIO, EDITION_VTT, PLAYLIST, clip_name
 from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest, write_manifest
 from audiopaper.publish.outdir import Identity, locked, settle
 from audiopaper.publish.page import write_edition_page
+from audiopaper.publish.playlist import write_edition_playlists
 from audiopaper.publish.site import publish as publish_site
 from audiopaper.publish.site import site_settings
 from audiopaper.publish.tags import Tags, write_tags
@@ -810,7 +811,6 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
         atomic_write_text(staging / EDITION_VTT, to_vtt(edition.cues))
         atomic_write_text(staging / EDITION_VTT.replace(".vtt", ".srt"), to_srt(edition.cues))
         atomic_write_text(staging / CHAPTERS, chapters_json(edition.chapters))
-        atomic_write_text(staging / PLAYLIST, playlist_m3u8([(c.file, c.duration_ms, c.title) for c in clips]))
         manifest = Manifest(
             paper=plan.script.paper,
             date=plan.date,
@@ -835,6 +835,7 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
         # The folder arrives with its page: rebuild_site rewrites it, but a listener looking
         # between the swap and that rewrite finds a whole edition, not a folder without one.
         write_edition_page(staging, manifest, settings)
+        write_edition_playlists(staging, manifest, settings)
         existing = read_manifest(final)
         publish = not failed or allow_partial or existing is None or not existing.complete
         if publish:

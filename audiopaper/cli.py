@@ -51,6 +51,20 @@ def _settings(config: Path | None, **flags: Any) -> Settings:
     return load_settings(config).with_flags(**flags).validate()
 
 
+def _warn_owner(settings: Settings) -> None:
+    from audiopaper.publish.addresses import owner_warnings
+    from audiopaper.publish.outdir import recorded
+
+    if settings.base_url is None:  # the address OUT was published at is the one that counts
+        try:
+            known = recorded(settings.out)
+        except AudiopaperError:
+            known = None
+        settings = replace(settings, base_url=known.base_url) if known else settings
+    for warning in owner_warnings(settings):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audiopaper")
 def cli() -> None:
@@ -109,6 +123,7 @@ def build(
         click.secho(f"warning: {note}", fg="yellow", err=True)
     for warning in plan.edition.warnings:
         click.secho(f"check: {warning.message}", fg="yellow", err=True)
+    _warn_owner(settings)
     if settings.quiet:
         report = pipeline.render(plan, allow_partial=allow_partial, change_base_url=change_base_url)
     else:
@@ -301,6 +316,7 @@ def feed(out: Path | None, base_url: str | None, change_base_url: bool, config: 
     settings = _settings(config, out=out, base_url=base_url)
     if not settings.out.is_dir():
         raise InputError(f"no such folder: {settings.out}")
+    _warn_owner(settings)
     click.echo(republish(settings.out, settings, change_base_url=change_base_url))
 
 

@@ -483,7 +483,7 @@ def main() -> int:
                     "peak RSS, espeak build of a 1M-character article",
                     long_s,
                     long_rss / one_rss,
-                    f"< {LONG_ARTICLE_RATIO}x the 1x build",
+                    f"< {LONG_ARTICLE_RATIO}x 1x build",
                     long_rss / one_rss < LONG_ARTICLE_RATIO,
                     f"{long_rss:.0f} MB peak RSS of the build process (ratio: vs the 1x build); "
                     f"{long_ff:.0f} MB with its ffmpeg processes (sampled)",

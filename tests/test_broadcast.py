@@ -140,14 +140,15 @@ def test_vtt_cues_lie_inside_the_audio_and_show_the_written_text(sample_build):
 
 def test_playlist_for_radio_automation(sample_build):
     out, _ = sample_build
-    lines = (out / DAY / "playlist.m3u8").read_text("utf-8").splitlines()
-    assert lines[0] == "#EXTM3U"
-    pairs = list(zip(lines[1::2], lines[2::2], strict=True))
-    assert [p for _, p in pairs] == [f"clips/{c.name}" for c in clips(out)]
-    for extinf, path in pairs:
-        seconds, title = re.match(r"#EXTINF:(\d+),(.+)", extinf).groups()
-        assert abs(int(seconds) - MP3(out / DAY / path).info.length) <= 1.5
-        assert title
+    for name, prefix in (("playlist-local.m3u8", ""), ("playlist.m3u8", f"https://radio.example/p/{DAY}/")):
+        lines = (out / DAY / name).read_text("utf-8").splitlines()
+        assert lines[0] == "#EXTM3U"
+        pairs = list(zip(lines[1::2], lines[2::2], strict=True))
+        assert [p for _, p in pairs] == [f"{prefix}clips/{c.name}" for c in clips(out)]
+        for extinf, path in pairs:
+            seconds, title = re.match(r"#EXTINF:(\d+),(.+)", extinf).groups()
+            assert abs(int(seconds) - MP3(out / DAY / path.removeprefix(prefix)).info.length) <= 1.5
+            assert title
 
 
 def test_manifest_lists_every_file_with_loudness(sample_build):

@@ -334,3 +334,56 @@ def test_rebuild_writes_feeds_and_pages(tmp_path: Path) -> None:
     assert rebuild(out, SETTINGS) == out / "feed.xml"
     for name in ("feed.xml", ARTICLES_FEED, "cover.png", "index.html", f"{DATES[0]}/index.html"):
         assert (out / name).is_file(), name
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        ("https://radio.pinghu.cn/audio/", True),
+        ("http://203.0.113.7/", False),  # TEST-NET-3: documentation only
+        ("http://8.8.8.8/p/", True),
+        ("http://localhost:8000/", False),
+        ("http://127.0.0.1:8000/", False),
+        ("http://[::1]:8000/", False),
+        ("http://192.168.1.20:8000/", False),
+        ("http://10.0.0.5/", False),
+        ("http://newsroom/", False),  # an intranet's single-label name
+        ("http://studio.local/", False),
+        ("https://radio.example/p/", False),
+        ("https://radio.example.org/paper/", False),
+        ("https://audio.example.com.cn/", True),
+        ("not a url", False),
+    ],
+)
+def test_public_url(url: str, public: bool) -> None:
+    from audiopaper.publish.addresses import is_public_url
+
+    assert is_public_url(url) is public
+
+
+def test_feed_warns_when_published_with_the_placeholder_email(out: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from audiopaper.cli import cli
+
+    public = "https://radio.pinghu.cn/audio/"
+    result = CliRunner().invoke(cli, ["feed", "--out", str(out), "--base-url", public])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "audio@example.invalid" in warnings[0] and public in warnings[0]
+    # The owner's own address, or a preview on this machine or the LAN: nothing to say.
+    config = tmp_path / "audiopaper.toml"
+    config.write_text('[feed]\nemail = "audio@pinghu.cn"\n', encoding="utf-8")
+    for n, args in enumerate(
+        (
+            ["--base-url", public, "--config", str(config)],
+            ["--base-url", "http://192.168.1.20:8000/"],
+            [],
+        )
+    ):
+        fresh = make_out(tmp_path / f"out{n}", DATES)  # OUT keeps the address it was first published at
+        quiet = CliRunner().invoke(cli, ["feed", "--out", str(fresh), *args])
+        assert quiet.exit_code == 0 and "warning:" not in quiet.stderr, (args, quiet.stderr)
+    # Published at the public address, a later `feed` without one still warns.
+    again = CliRunner().invoke(cli, ["feed", "--out", str(out)])
+    assert again.exit_code == 0 and public in again.stderr

@@ -4,7 +4,11 @@ and nothing outside OUT reachable however the path is spelled."""
 from __future__ import annotations
 
 import http.client
+import logging
 import socket
+import struct
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +16,7 @@ import pytest
 
 from audiopaper.publish.feed import write_feed
 from audiopaper.publish.page import write_pages
-from audiopaper.publish.serve import Running, parse_range, start
+from audiopaper.publish.serve import Running, Unsatisfiable, make_server, parse_range, start
 from audiopaper.settings import Settings
 from tests.publish_fixtures import BASE_URL, make_out
 
@@ -192,6 +196,12 @@ def test_other_methods_are_refused(site: tuple[Path, Running]) -> None:
 
 
 def test_parse_range_edges() -> None:
+    assert parse_range("bytes=500-100", 100) is None  # invalid (last before first): ignored
+    assert parse_range(f"bytes={'9' * 5000}-5", 100) is None
+    assert parse_range(f"bytes=1{'0' * 5000}-{'9' * 5000}", 100) is None
+    with pytest.raises(Unsatisfiable):
+        parse_range(f"bytes={'9' * 5000}-1{'0' * 5000}", 100)
+    assert parse_range(f"bytes=0{'0' * 5000}-{'0' * 4999}9", 100) == (0, 9)
     assert parse_range("bytes=0-0", 10) == (0, 0)
     assert parse_range("bytes=-20", 10) == (0, 9)
     assert parse_range("bytes=9-", 10) == (9, 9)
@@ -240,3 +250,106 @@ def test_serve_blocks_until_stopped_and_reports_its_url(tmp_path: Path, monkeypa
     servers[0].shutdown()  # type: ignore[attr-defined]
     thread.join(10)
     assert not thread.is_alive()
+
+
+# -- hostile and careless clients ------------------------------------------------------------
+
+HUGE = "9" * 5000  # past Python's 4,300-digit limit for int()
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "part"),
+    [
+        (f"bytes={HUGE}-", 416, None),  # starts past any file's end
+        (f"bytes={HUGE}-{HUGE}", 416, None),
+        (f"bytes=0-{HUGE}", 206, (0, None)),  # RFC 9110: a last byte past the end is the end
+        (f"bytes=-{HUGE}", 206, (0, None)),  # a suffix longer than the file is the whole file
+        (f"bytes={'0' * 5000}7-9", 206, (7, 9)),  # leading zeros are still a number
+    ],
+)
+def test_range_with_thousands_of_digits_is_answered(
+    site: tuple[Path, Running], header: str, status: int, part: tuple[int, int | None] | None
+) -> None:
+    out, srv = site
+    data = (out / DATE / "edition.mp3").read_bytes()
+    got, headers, body = request(srv, AUDIO, headers={"Range": header})
+    assert got == status
+    if part is None:
+        assert headers["content-range"] == f"bytes */{len(data)}"
+    else:
+        first, last = part[0], len(data) - 1 if part[1] is None else part[1]
+        assert body == data[first : last + 1]
+        assert headers["content-range"] == f"bytes {first}-{last}/{len(data)}"
+
+
+def _thread_count() -> int:
+    return threading.active_count()
+
+
+def test_idle_connections_time_out_and_are_bounded(tmp_path: Path) -> None:
+    """A client that connects and says nothing is dropped after the idle timeout, and no more
+    than `max_connections` are served at once: one more is told 503 at once, not queued."""
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")
+    timeout = 2.0
+    server = make_server(tmp_path, 0, max_connections=8, idle_timeout=timeout)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    before = _thread_count()
+    opened = time.monotonic()
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(40)]
+    try:
+        time.sleep(0.3)
+        assert _thread_count() - before <= 8
+        # Over the bound: refused with 503 without reading a request, not left hanging.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as extra:
+            assert extra.recv(4096).startswith(b"HTTP/1.1 503")
+        # Those being served are dropped once idle for the timeout: recv sees the close.
+        assert idle[0].recv(1) == b""
+        assert timeout - 0.2 <= time.monotonic() - opened < timeout + 3
+        deadline = time.monotonic() + 5
+        while _thread_count() > before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _thread_count() <= before
+        # And the server serves again.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as again:
+            again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert again.recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in idle:
+            sock.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close as a browser that gave up does: a TCP reset, not a FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def test_a_client_resetting_its_connection_is_one_debug_line(
+    site: tuple[Path, Running], capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, srv = site
+    caplog.set_level(logging.DEBUG, logger="audiopaper.publish.serve")
+    # Reset while the server reads the request, and while it sends a file.
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    sock.sendall(b"GET /feed.xml HTTP/1.1\r\nHost: x\r\n")
+    time.sleep(0.2)
+    _reset(sock)
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(f"GET {AUDIO} HTTP/1.1\r\nHost: x\r\n\r\nGET {AUDIO} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    sock.recv(100)
+    _reset(sock)
+    deadline = time.monotonic() + 5
+    while len(caplog.records) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert "Traceback" not in capsys.readouterr().err
+    lines = [r for r in caplog.records if r.name == "audiopaper.publish.serve"]
+    assert lines and all(r.levelno == logging.DEBUG and "\n" not in r.getMessage() for r in lines)
+    assert any("reset" in r.getMessage().lower() for r in lines)
+    assert request(srv, "/feed.xml")[0] == 200  # and the server goes on

@@ -1,4 +1,4 @@
-"""Chapters for the edition: Podcasting 2.0 JSON chapters (version 1.2) and the playlist."""
+"""Chapters for the edition: Podcasting 2.0 JSON chapters (version 1.2)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,3 @@ def chapters_json(chapters: Sequence[Chapter]) -> str:
         ],
     }
     return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
-
-
-def playlist_m3u8(entries: Sequence[tuple[str, int, str]]) -> str:
-    """Extended M3U for radio automation: (relative path, duration ms, title) in reading order."""
-    lines = ["#EXTM3U"]
-    for path, duration_ms, title in entries:
-        lines.append(f"#EXTINF:{round(duration_ms / 1000)},{' '.join(title.split())}")
-        lines.append(path)
-    return "\n".join(lines) + "\n"

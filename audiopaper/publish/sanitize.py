@@ -11,11 +11,11 @@ import re
 import unicodedata
 from pathlib import Path, PurePosixPath
 
-# Every character XML 1.0 forbids, plus C1 controls and bidi overrides: the former are
-# "discouraged" by XML and garble HTML, the latter can make a headline read backwards.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
-)
+# Every character XML 1.0 forbids, plus C1 controls and the bidi controls (Unicode's
+# Bidi_Control: marks, embeddings, overrides, isolates): the former are "discouraged" by XML
+# and garble HTML, the latter can make a headline read backwards (CVE-2021-42574).
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 
 

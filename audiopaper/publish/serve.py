@@ -5,13 +5,21 @@ Python's SimpleHTTPRequestHandler does not answer; it also follows symlinks anyw
 handler serves GET and HEAD for regular files inside OUT only: no directory listings, no
 dotfiles (staging folders, temporary files of atomic writes), nothing a symlink or an
 encoded `../` points at outside OUT.
+
+It is also made to survive a careless or hostile network: a connection idle for
+IDLE_TIMEOUT seconds is dropped, at most MAX_CONNECTIONS are served at once (one more is
+told 503 straight away), and a client that hangs up mid-request is a debug line, not a
+traceback.
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import os
 import re
+import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +53,18 @@ CONTENT_TYPES = {
 }
 CHUNK = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Seconds a connection may say nothing (between requests, or within one) before it is
+# dropped: browsers keep idle connections open for minutes, and each one holds a thread.
+IDLE_TIMEOUT = 20.0
+# Connections served at once, each by its own thread. A page with its feed, cover and a few
+# players needs six or so per listener; a thousand idle sockets must not become a thousand threads.
+MAX_CONNECTIONS = 64
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 24\r\nConnection: close\r\n\r\n503 Service Unavailable\n"
+)
+
+logger = logging.getLogger(__name__)
 
 
 def content_type(path: Path) -> str:
@@ -81,6 +101,19 @@ class Unsatisfiable(ValueError):
     """A Range no byte of the file satisfies: answered with 416."""
 
 
+def _position(digits: str, size: int) -> int:
+    """A byte position as the header spells it, capped just past the file's end: any digits
+    beyond that say nothing more, and int() refuses strings over 4,300 digits."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= len(str(size)) else size + 1
+
+
+def _less(a: str, b: str) -> bool:
+    """a < b for decimal digit strings of any length, without int()."""
+    a, b = a.lstrip("0"), b.lstrip("0")
+    return (len(a), a) < (len(b), b)
+
+
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
     """(first, last) byte of a single satisfiable range, or None to ignore the header and
     send the whole file (malformed, or several ranges, which players never ask for).
@@ -90,22 +123,26 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
         return None
     first, last = match[1], match[2]
     if not first:  # suffix: the last N bytes
-        n = int(last)
+        n = _position(last, size)
         if n == 0 or size == 0:
             raise Unsatisfiable(header)
         return max(size - n, 0), size - 1
-    start = int(first)
-    if last and int(last) < start:
+    if last and _less(last, first):
         return None  # RFC 9110: an invalid range is ignored
+    start = _position(first, size)
+    end = _position(last, size) if last else size - 1
     if start >= size:
         raise Unsatisfiable(header)
-    return start, min(int(last) if last else size - 1, size - 1)
+    return start, min(end, size - 1)
 
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "audiopaper"
     protocol_version = "HTTP/1.1"
     root: Path  # set on the subclass made per server
+    # The socket's timeout (StreamRequestHandler applies it): a read or write that waits
+    # longer ends the connection. Set per server by make_server.
+    timeout = IDLE_TIMEOUT
 
     def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
@@ -184,8 +221,11 @@ class Handler(BaseHTTPRequestHandler):
                     break
                 try:
                     self.wfile.write(chunk)
-                except (BrokenPipeError, ConnectionResetError):
-                    return  # a player that seeks drops the connection mid-file: normal
+                except OSError as exc:  # reset, broken pipe, or a paused player that stopped reading
+                    # A player that seeks drops the connection mid-file: normal.
+                    self.close_connection = True
+                    logger.debug("%s stopped receiving %s: %s", self.address_string(), self.path, exc)
+                    return
                 remaining -= len(chunk)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
@@ -198,15 +238,72 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Server(ThreadingHTTPServer):
+    """A thread per connection, at most `max_connections` of them: over that, a connection
+    is answered 503 from the listening thread, without a read that could wait."""
+
     daemon_threads = True
     verbose = False
+    request_queue_size = 128  # socketserver's 5 makes a burst of connections wait for SYN retries
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        super().__init__(address, handler)
+        self.max_connections = max_connections
+        self.slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self._refuse(request, client_address)
+            return
+        try:
+            super().process_request(request, client_address)  # starts the connection's thread
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def _refuse(self, request: socket.socket, client_address: Any) -> None:
+        try:
+            request.setblocking(False)  # a fresh socket's send buffer takes this at once, or never
+            request.send(_BUSY)
+        except OSError:
+            pass
+        if self.verbose:
+            logger.warning("refused %s: %d connections already open", client_address[0], self.max_connections)
+        self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up or goes quiet is routine on the web: one debug line.
+        Anything else is a bug in the handler, and gets socketserver's traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            logger.debug("connection from %s ended: %s", client_address[0], exc.strerror or exc)
+            return
+        super().handle_error(request, client_address)
 
 
-def make_server(out: Path, port: int = 8000, host: str = "127.0.0.1", *, verbose: bool = False) -> Server:
+def make_server(
+    out: Path,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    *,
+    verbose: bool = False,
+    max_connections: int = MAX_CONNECTIONS,
+    idle_timeout: float = IDLE_TIMEOUT,
+) -> Server:
     """A server for OUT bound to host:port (port 0: any free port), not yet serving."""
     root = Path(out).resolve(strict=True)
-    handler = type("OutHandler", (Handler,), {"root": root})
-    server = Server((host, port), handler)
+    handler = type("OutHandler", (Handler,), {"root": root, "timeout": idle_timeout})
+    server = Server((host, port), handler, max_connections)
     server.verbose = verbose
     return server
 
