@@ -67,7 +67,7 @@ def test_a_new_base_url_reaches_every_editions_playlist(tmp_path: Path) -> None:
     out = make_out(tmp_path / "out", ("2024-05-17", DATE))
     rebuild(out, Settings(base_url=BASE_URL))
     moved = "https://audio.example.net/pinghu/"
-    result = CliRunner().invoke(cli, ["feed", "--out", str(out), "--base-url", moved])
+    result = CliRunner().invoke(cli, ["feed", "--out", str(out), "--base-url", moved, "--change-base-url"])
     assert result.exit_code == 0, result.output
     for date in ("2024-05-17", DATE):
         assert all(url.startswith(f"{moved}{date}/clips/") for _, url in entries(out / date / "playlist.m3u8"))
