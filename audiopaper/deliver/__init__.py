@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from audiopaper.deliver.azuracast import AzuraCastTarget
-from audiopaper.deliver.base import Clip, DeliveryConfigError, DeliveryFailed, Target, check_options, clips_of
+from audiopaper.deliver.base import Clip, DeliveryConfigError, DeliveryFailed, Target, check_table, clips_of
 from audiopaper.deliver.folder import FolderTarget
 from audiopaper.deliver.libretime import LibreTimeTarget
 from audiopaper.deliver.liquidsoap import LiquidsoapTarget
@@ -59,7 +59,7 @@ class TargetReport:
 def _target(name: str, table: Any, out: Path) -> Target:
     kind = table.get("type") if isinstance(table, dict) else None
     if kind not in TARGETS:
-        check_options(name, table, {})  # names a table that is not one, or a secret in it
+        check_table(name, table)
         raise DeliveryConfigError(
             f"config: deliver.{name}.type must be one of {', '.join(TARGETS)}" + (f", not {kind!r}" if kind else "")
         )

@@ -88,11 +88,8 @@ COMMON: dict[str, tuple[type, Any]] = {
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def check_options(
-    name: str, table: Any, declared: dict[str, tuple[type, Any]], required: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """The table's options with defaults filled in; DeliveryConfigError naming the first key
-    that is unknown, missing or of the wrong type."""
+def check_table(name: str, table: Any) -> None:
+    """A [deliver.NAME] table at all: a usable name, a table, and no secret in it."""
     where = f"config: deliver.{name}"
     if not _NAME.match(name):
         raise DeliveryConfigError(f"{where}: a target's name may hold only letters, digits, '-' and '_'")
@@ -103,6 +100,15 @@ def check_options(
             f"{where}: no secrets in the config: put the key in ${env_name(name)} "
             "or in a file only you can read, named by api_key_file"
         )
+
+
+def check_options(
+    name: str, table: Any, declared: dict[str, tuple[type, Any]], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The table's options with defaults filled in; DeliveryConfigError naming the first key
+    that is unknown, missing or of the wrong type."""
+    check_table(name, table)
+    where = f"config: deliver.{name}"
     options = {**COMMON, **declared}
     values: dict[str, Any] = {}
     for key, value in table.items():
