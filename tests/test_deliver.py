@@ -455,12 +455,30 @@ def test_build_delivers_to_the_configured_targets_after_publishing(tmp_path: Pat
         f'[deliver.later]\ntype = "folder"\npath = "{tmp_path / "missing"}"\nafter_build = false\n',
     )
     out = tmp_path / "out"
-    result = run(
-        "build", str(SHORT), "--engine", "espeak", "--date", DATE, "--out", str(out), "--config", str(cfg)
-    )
+    result = run("build", str(SHORT), "--engine", "espeak", "--date", DATE, "--out", str(out), "--config", str(cfg))
     assert result.exit_code == 0, result.output
     manifest = load_manifest(out / DATE)
     assert len(list(drop.glob("*.mp3"))) == len(manifest.clips) > 0
     assert (out / "feed.xml").is_file()
     assert "station: " in result.output and "delivered" in result.output
     assert "later" not in json.loads((out / ".delivered.json").read_text(encoding="utf-8"))["targets"]
+
+
+def test_an_unreadable_delivery_record_stops_before_anything_is_sent(tmp_path: Path):
+    out = edition(tmp_path)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (out / ".delivered.json").write_text("{not json", encoding="utf-8")
+    cfg = config(tmp_path, f'[deliver.station]\ntype = "folder"\npath = "{drop}"\n')
+    error = one_line_error(deliver(out, cfg))
+    assert ".delivered.json is unreadable" in error and "could duplicate clips" in error
+    assert not list(drop.iterdir())
+    assert (out / ".delivered.json").read_text(encoding="utf-8") == "{not json"
+
+
+def test_a_missing_drop_folder_is_one_failure_saying_how_to_fix_it(tmp_path: Path):
+    out = edition(tmp_path)
+    cfg = config(tmp_path, f'[deliver.station]\ntype = "folder"\npath = "{tmp_path / "nowhere"}"\n')
+    result = deliver(out, cfg)
+    assert result.exit_code == 1
+    assert f"failed: deliver.station: no such folder {tmp_path / 'nowhere'}: create it" in result.output

@@ -63,7 +63,7 @@ class AzuraCastTarget(Target):
         )
         if not found:
             raise DeliveryFailed(
-                f"deliver.{self.name}: station {self.options['station']} has no playlist named {wanted!r}: "
+                f"station {self.options['station']} has no playlist named {wanted!r}: "
                 "create it in AzuraCast (Playlists, Add Playlist; Sequential order)"
             )
         self.playlist_id = int(found[0]["id"])

@@ -63,7 +63,7 @@ class FolderTarget(Target):
 
     def available(self) -> None:
         if not self.folder.is_dir():
-            raise DeliveryFailed(f"deliver.{self.name}: no such folder {self.folder}: create it or correct path")
+            raise DeliveryFailed(f"no such folder {self.folder}: create it or correct path")
 
     def name_for(self, clip: Clip) -> str:
         fields = {

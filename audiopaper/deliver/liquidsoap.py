@@ -35,9 +35,7 @@ class LiquidsoapTarget(Target):
 
     def available(self) -> None:
         if not self.playlist.parent.is_dir():
-            raise DeliveryFailed(
-                f"deliver.{self.name}: no such folder {self.playlist.parent}: create it or correct path"
-            )
+            raise DeliveryFailed(f"no such folder {self.playlist.parent}: create it or correct path")
 
     def put(self, clip: Clip, previous: dict[str, Any] | None) -> dict[str, Any]:
         # The clip is played where the edition holds it; it must be there and readable.

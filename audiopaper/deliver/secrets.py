@@ -15,35 +15,34 @@ from audiopaper.deliver.base import DeliveryFailed, env_name
 def read_secret(target: str, options: dict[str, Any]) -> str:
     """The key for `target`: api_key_file if the config names one, else the environment
     variable api_key_env (default AUDIOPAPER_<NAME>_API_KEY). DeliveryFailed says how to fix."""
-    where = f"deliver.{target}"
     if options.get("api_key_file"):
-        return _from_file(Path(os.path.expanduser(options["api_key_file"])), where)
+        return _from_file(Path(os.path.expanduser(options["api_key_file"])))
     variable = options.get("api_key_env") or env_name(target)
     value = os.environ.get(variable, "").strip()
     if not value:
         raise DeliveryFailed(
-            f"{where}: no API key: set ${variable}, or name a file only you can read (chmod 600) as api_key_file"
+            f"no API key: set ${variable}, or name a file only you can read (chmod 600) as api_key_file"
         )
     return value
 
 
-def _from_file(path: Path, where: str) -> str:
+def _from_file(path: Path) -> str:
     try:
         info = path.stat()
     except OSError as exc:
-        raise DeliveryFailed(f"{where}: cannot read api_key_file {path}: {exc.strerror}") from None
+        raise DeliveryFailed(f"cannot read api_key_file {path}: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
-        raise DeliveryFailed(f"{where}: api_key_file {path} is not a file")
+        raise DeliveryFailed(f"api_key_file {path} is not a file")
     if info.st_mode & 0o077:
         raise DeliveryFailed(
-            f"{where}: api_key_file {path} can be read by others (mode {stat.S_IMODE(info.st_mode):o}): chmod 600 it"
+            f"api_key_file {path} can be read by others (mode {stat.S_IMODE(info.st_mode):o}): chmod 600 it"
         )
     if info.st_uid != os.getuid():
-        raise DeliveryFailed(f"{where}: api_key_file {path} belongs to another user: it must be yours, mode 600")
+        raise DeliveryFailed(f"api_key_file {path} belongs to another user: it must be yours, mode 600")
     try:
         value = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise DeliveryFailed(f"{where}: cannot read api_key_file {path}: {exc}") from None
+        raise DeliveryFailed(f"cannot read api_key_file {path}: {exc}") from None
     if not value:
-        raise DeliveryFailed(f"{where}: api_key_file {path} is empty")
+        raise DeliveryFailed(f"api_key_file {path} is empty")
     return value
