@@ -140,8 +140,6 @@ def _show_deliveries(reports: Any, quiet: bool) -> int:
     """One line per clip and target (failures even when quiet); the number that failed."""
     failed = 0
     for r in reports:
-        if r.error:
-            click.secho(f"failed: deliver.{r.target}: {r.error}", fg="red", err=True)
         for warning in r.warnings:
             click.secho(f"warning: deliver.{r.target}: {warning}", fg="yellow", err=True)
         for clip in r.clips:
@@ -150,7 +148,9 @@ def _show_deliveries(reports: Any, quiet: bool) -> int:
             elif not quiet:
                 title = "".join(ch if ch.isprintable() else " " for ch in clip.title)  # no terminal escapes
                 click.echo(f"delivered to {r.target} ({r.kind}): {clip.file}  {title}", err=True)
-        if not quiet and not r.error:
+        if r.error:
+            click.secho(f"failed: deliver.{r.target}: {r.error}", fg="red", err=True)
+        elif not quiet:
             done = sum(1 for c in r.clips if not c.error)
             taken = f", {r.removed} taken back" if r.removed else ""
             click.echo(f"{r.target}: {done} of {len(r.clips)} clips of {r.date} delivered{taken}", err=True)

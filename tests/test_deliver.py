@@ -185,7 +185,7 @@ output.dummy(fallible=true, clock(sync="none", s))
 def test_liquidsoap_plays_the_delivered_playlist_in_order_with_titles(tmp_path: Path):
     liquidsoap = shutil.which("liquidsoap")
     if liquidsoap is None:
-        pytest.skip("liquidsoap is not installed (Debian: apt-get install liquidsoap; .ci/run installs it)")
+        pytest.skip("liquidsoap is not installed (on Debian: apt-get install liquidsoap)")
     titles = (*TITLES, HOSTILE_TITLE)
     out = edition(tmp_path, titles=titles)
     playlist = tmp_path / "radio" / "news.m3u"
@@ -482,3 +482,23 @@ def test_a_missing_drop_folder_is_one_failure_saying_how_to_fix_it(tmp_path: Pat
     result = deliver(out, cfg)
     assert result.exit_code == 1
     assert f"failed: deliver.station: no such folder {tmp_path / 'nowhere'}: create it" in result.output
+
+
+def test_a_station_that_does_not_answer_stops_its_target_after_one_clip(tmp_path: Path):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = edition(tmp_path)
+    cfg = config(
+        tmp_path, f'[deliver.lt]\ntype = "libretime"\nurl = "http://127.0.0.1:{port}"\ntries = 2\nretry_delay_ms = 10\n'
+    )
+    result = deliver(out, cfg, env={"AUDIOPAPER_LT_API_KEY": KEY})
+    assert result.exit_code == 1
+    failures = [line for line in result.output.splitlines() if line.startswith("failed:")]
+    assert failures == [
+        f"failed: deliver.lt: 01-quan-shi-qiu-liang-shou-gou-gong-zuo-quan-mian.mp3: POST /rest/media: "
+        f"no answer from http://127.0.0.1:{port} (Connection refused)",
+        "failed: deliver.lt: the station does not answer: 2 more clip(s) not sent",
+    ]

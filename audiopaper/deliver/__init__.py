@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from audiopaper.deliver.azuracast import AzuraCastTarget
-from audiopaper.deliver.base import Clip, DeliveryConfigError, DeliveryFailed, Target, check_table, clips_of
+from audiopaper.deliver.base import (
+    Clip,
+    DeliveryConfigError,
+    DeliveryFailed,
+    Target,
+    Unreachable,
+    check_table,
+    clips_of,
+)
 from audiopaper.deliver.folder import FolderTarget
 from audiopaper.deliver.libretime import LibreTimeTarget
 from audiopaper.deliver.liquidsoap import LiquidsoapTarget
@@ -111,8 +119,13 @@ def _deliver(target: Target, folder: Path, manifest: Any, state: DeliveryState) 
         report.removed = _take_back(target, editions, manifest.date, clips, state, report.warnings)
         held = editions.setdefault(manifest.date, {})
         delivered: dict[str, dict[str, Any]] = {}
-        for clip in clips:
-            report.clips.append(_put(target, clip, held, delivered, state))
+        for n, clip in enumerate(clips):
+            try:
+                report.clips.append(_put(target, clip, held, delivered, state))
+            except Unreachable as exc:
+                report.clips.append(ClipResult(clip.index, clip.title, clip.file, str(exc)))
+                left = len(clips) - n - 1
+                raise Unreachable(f"the station does not answer: {left} more clip(s) not sent") from None
         target.finish(clips, delivered)
     except DeliveryFailed as exc:
         report.error = str(exc)
@@ -130,6 +143,8 @@ def _put(
         if not clip.path.is_file():
             raise DeliveryFailed(f"{clip.path} is missing")
         record = target.put(clip, held.get(clip.file))
+    except Unreachable:
+        raise
     except (DeliveryFailed, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return ClipResult(clip.index, clip.title, clip.file, reason)

@@ -25,6 +25,11 @@ class DeliveryFailed(Exception):
     """One clip (or a whole target) could not be delivered; the others go on."""
 
 
+class Unreachable(DeliveryFailed):
+    """The station did not answer at all, after retries: the clips still to go would only
+    wait out the same retries, so the target stops."""
+
+
 @dataclass(frozen=True)
 class Clip:
     """One article's clip, with the metadata a playout system files it under."""

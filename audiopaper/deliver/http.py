@@ -4,6 +4,7 @@ exponential backoff (honouring Retry-After); anything else is the answer."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -11,7 +12,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from audiopaper import __version__
-from audiopaper.deliver.base import DeliveryFailed
+from audiopaper.deliver.base import DeliveryFailed, Unreachable
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
@@ -46,6 +47,8 @@ class Session:
             response = self.http.request(method, url, timeout=self.timeout, **kwargs)
         except requests.exceptions.RetryError as exc:
             raise DeliveryFailed(f"{method} {path}: still failing after retries ({_reason(exc)})") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Unreachable(f"{method} {path}: no answer from {self.base} ({_reason(exc)})") from None
         except requests.RequestException as exc:
             raise DeliveryFailed(f"{method} {path}: {_reason(exc)}") from None
         if response.status_code not in ok:
@@ -63,9 +66,13 @@ class Session:
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc.args[0] if exc.args else exc)
-    inner = getattr(exc.args[0], "reason", None) if exc.args else None
-    return str(inner or text).splitlines()[0][:160]
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    errno = re.search(r"\[Errno -?\d+\] ([^'\")]*)", text)  # "Connection refused", not urllib3's repr
+    if errno:
+        return errno.group(1).strip()
+    if "timed out" in text.lower():
+        return "timed out"
+    return text[:160]
 
 
 def _snippet(response: requests.Response) -> str:
