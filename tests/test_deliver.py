@@ -15,6 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from audiopaper.cli import cli
+from audiopaper.deliver.base import Clip
+from audiopaper.deliver.folder import json_sidecar, rdxml
+from audiopaper.deliver.liquidsoap import annotate
 from audiopaper.publish.manifest import load_manifest
 from audiopaper.settings import load_settings
 from tests.conftest import decoded_seconds, snapshot
@@ -502,3 +505,38 @@ def test_a_station_that_does_not_answer_stops_its_target_after_one_clip(tmp_path
         f"no answer from http://127.0.0.1:{port} (Connection refused)",
         "failed: deliver.lt: the station does not answer: 2 more clip(s) not sent",
     ]
+
+
+# -- golden: the text each station reads ----------------------------------------------------
+
+GOLDEN = Path(__file__).parent / "golden" / "delivery"
+
+
+def golden_clip() -> Clip:
+    import datetime as dt
+
+    return Clip(
+        index=4,
+        title=HOSTILE_TITLE,
+        credits="记者 张三、通讯员 李四",
+        paper="平湖日报",
+        date=DATE,
+        duration_ms=83412,
+        lufs=-23.08,
+        path=Path("/srv/site") / DATE / "clips" / "04-script-alert.mp3",
+        vtt=None,
+        starts=dt.datetime(2024, 5, 18, 0, 0, 0),
+        expires=dt.datetime(2024, 5, 19, 23, 59, 59),
+    )
+
+
+@pytest.mark.parametrize(
+    ("golden", "render"),
+    [
+        ("rdxml.xml", lambda c: rdxml(c, {"group": "NEWS", "cart_start": 100001})),
+        ("sidecar.json", lambda c: json_sidecar(c, "2024-05-18-04-script-alert.mp3")),
+        ("annotate.txt", lambda c: annotate(c) + "\n"),
+    ],
+)
+def test_what_stations_read_matches_the_golden_file(golden: str, render):
+    assert render(golden_clip()) == (GOLDEN / golden).read_text(encoding="utf-8")
