@@ -1,7 +1,7 @@
 """Loopback stand-ins for the playout systems' HTTP APIs, strict about what their
 documentation requires, so a request that a real server would refuse fails here too.
 
-- AzuraCast (OpenAPI of 0.17-0.23): X-API-Key on every request; GET playlists; POST
+- AzuraCast (OpenAPI of 0.23.1): X-API-Key on every request; GET playlists; POST
   /api/station/{id}/files as JSON {path, file: base64}, overwriting by path; PUT
   /api/station/{id}/file/{id} as JSON with playlists [{id, weight}]; DELETE.
 - LibreTime (legacy REST MediaController): HTTP Basic with the API key as user and an

@@ -1,5 +1,6 @@
-"""AzuraCast, through its REST API (followed: the OpenAPI document of AzuraCast 0.17-0.23,
-web/static/openapi.yml): every request carries the key as `X-API-Key`.
+"""AzuraCast, through its REST API (followed: web/static/openapi.yml of AzuraCast 0.23.1, and
+FilesController.php for the `playlists` of a file update): every request carries the key
+as `X-API-Key`.
 
 - GET  /api/station/{station}/playlists            the named playlist's id
 - POST /api/station/{station}/files                JSON {"path", "file": base64}; answers
