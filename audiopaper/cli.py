@@ -140,8 +140,8 @@ def _show_deliveries(reports: Any, quiet: bool) -> int:
     """One line per clip and target (failures even when quiet); the number that failed."""
     failed = 0
     for r in reports:
-        for warning in r.warnings:
-            click.secho(f"warning: deliver.{r.target}: {warning}", fg="yellow", err=True)
+        for failure in r.not_taken_back:
+            click.secho(f"failed: deliver.{r.target}: {failure}", fg="red", err=True)
         for clip in r.clips:
             if clip.error:
                 click.secho(f"failed: deliver.{r.target}: {clip.file}: {clip.error}", fg="red", err=True)

@@ -543,3 +543,22 @@ def golden_clip() -> Clip:
 )
 def test_what_stations_read_matches_the_golden_file(golden: str, render):
     assert render(golden_clip()) == (GOLDEN / golden).read_text(encoding="utf-8")
+
+
+def test_a_clip_the_station_will_not_give_back_is_a_failure_and_is_tried_again(tmp_path: Path):
+    out = edition(tmp_path)
+    station = AzuraCast(KEY)
+    env = {"AUDIOPAPER_AZ_API_KEY": KEY}
+    with serving(station) as url:
+        cfg = azuracast_config(tmp_path, url)
+        assert deliver(out, cfg, env=env).exit_code == 0
+        make_edition(out, "2024-05-19")
+        station.fail["DELETE /api/station/1/file/1"] = -1  # yesterday's first clip sticks
+        result = deliver(out, cfg, env=env)
+        assert one_line_error(result) == "Error: 1 delivery failure(s)"
+        assert "failed: deliver.az: 2024-05-18 01-quan-shi" in result.output and "not taken back" in result.output
+        assert len(station.playlist(7)) == 4  # today's three, and the one that stuck
+        del station.fail["DELETE /api/station/1/file/1"]
+        result = deliver(out, cfg, env=env)
+        assert result.exit_code == 0, result.output
+        assert {m["path"].split("/")[1] for m in station.playlist(7)} == {"2024-05-19"}

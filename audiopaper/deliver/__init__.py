@@ -56,12 +56,14 @@ class TargetReport:
     date: str
     clips: list[ClipResult] = field(default_factory=list)
     removed: int = 0  # clips taken back: expired, or dropped by a rebuild
-    warnings: list[str] = field(default_factory=list)  # a clip that could not be taken back (tried again next time)
+    # Clips that could not be taken back: still at the station, so failures; the record
+    # keeps them, and the next delivery tries again.
+    not_taken_back: list[str] = field(default_factory=list)
     error: str | None = None  # the whole target failed (unreachable, no key, no playlist)
 
     @property
     def failed(self) -> int:
-        return sum(1 for c in self.clips if c.error) + (1 if self.error else 0)
+        return sum(1 for c in self.clips if c.error) + len(self.not_taken_back) + (1 if self.error else 0)
 
 
 def _target(name: str, table: Any, out: Path) -> Target:
@@ -116,7 +118,7 @@ def _deliver(target: Target, folder: Path, manifest: Any, state: DeliveryState) 
     try:
         target.available()
         target.begin(clips)
-        report.removed = _take_back(target, editions, manifest.date, clips, state, report.warnings)
+        report.removed = _take_back(target, editions, manifest.date, clips, state, report.not_taken_back)
         held = editions.setdefault(manifest.date, {})
         delivered: dict[str, dict[str, Any]] = {}
         for n, clip in enumerate(clips):
@@ -154,7 +156,7 @@ def _put(
 
 
 def _take_back(
-    target: Target, editions: dict[str, Any], date: str, clips: list[Clip], state: DeliveryState, warnings: list[str]
+    target: Target, editions: dict[str, Any], date: str, clips: list[Clip], state: DeliveryState, failures: list[str]
 ) -> int:
     """Remove what expired before `date` and what a rebuild of `date` no longer has."""
     removed = 0
@@ -168,8 +170,10 @@ def _take_back(
                 if held_date != date or file not in keep:
                     try:
                         target.remove(held[file])
+                    except Unreachable:
+                        raise
                     except DeliveryFailed as exc:  # kept in the record: tried again next time
-                        warnings.append(f"{held_date} {file} not taken back: {exc}")
+                        failures.append(f"{held_date} {file} not taken back: {exc}")
                         continue
                     del held[file]
                     removed += 1
