@@ -190,7 +190,8 @@ def test_liquidsoap_plays_the_delivered_playlist_in_order_with_titles(tmp_path: 
     if liquidsoap is None:
         pytest.skip("liquidsoap is not installed (on Debian: apt-get install liquidsoap)")
     titles = (*TITLES, HOSTILE_TITLE)
-    out = edition(tmp_path, titles=titles)
+    out = tmp_path / "paper site: 2024"  # a space and a colon in the clips' paths
+    make_edition(out, DATE, titles=titles)
     playlist = tmp_path / "radio" / "news.m3u"
     playlist.parent.mkdir()
     cfg = config(tmp_path, f'[deliver.liq]\ntype = "liquidsoap"\npath = "{playlist}"\n')
