@@ -64,7 +64,7 @@ def test_folder_json_sidecars_carry_what_a_station_files_clips_under(tmp_path: P
     out = edition(tmp_path)
     drop = tmp_path / "drop"
     drop.mkdir()
-    cfg = config(tmp_path, f'[deliver.station]\ntype = "folder"\npath = "{drop}"\nexpire_days = 2\n')
+    cfg = config(tmp_path, f'[deliver.station]\ntype = "folder"\npath = "{drop}"\nexpire_days = 2\ntranscript = true\n')
     result = deliver(out, cfg)
     assert result.exit_code == 0, result.output
     manifest = load_manifest(out / DATE)
@@ -82,6 +82,7 @@ def test_folder_json_sidecars_carry_what_a_station_files_clips_under(tmp_path: P
         assert side["loudness_lufs"] == clip.lufs
         assert side["starts"] == f"{DATE}T00:00:00"
         assert side["expires"] == "2024-05-19T23:59:59"  # two days on air
+        assert mp3.with_suffix(".vtt").read_bytes() == (out / DATE / str(clip.vtt)).read_bytes()
     assert "station: 3 of 3 clips of 2024-05-18 delivered" in result.output
 
 

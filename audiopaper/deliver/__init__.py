@@ -117,7 +117,6 @@ def _deliver(target: Target, folder: Path, manifest: Any, state: DeliveryState) 
     editions = state.editions(target.name)
     try:
         target.available()
-        target.begin(clips)
         report.removed = _take_back(target, editions, manifest.date, clips, state, report.not_taken_back)
         held = editions.setdefault(manifest.date, {})
         delivered: dict[str, dict[str, Any]] = {}

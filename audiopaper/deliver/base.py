@@ -165,9 +165,6 @@ class Target:
         """Raise DeliveryFailed, saying how to fix it, if the target cannot be reached or
         used now (its secret, its playlist); called once before any clip."""
 
-    def begin(self, clips: list[Clip]) -> None:
-        """Before the first clip of an edition."""
-
     def put(self, clip: Clip, previous: dict[str, Any] | None) -> dict[str, Any]:
         """Deliver one clip and return what must be remembered to replace or remove it."""
         raise NotImplementedError

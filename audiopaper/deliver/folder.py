@@ -33,6 +33,7 @@ class FolderTarget(Target):
         "sidecar": (str, "json"),
         "group": (str, "NEWS"),  # rdxml: the Rivendell group the carts go to
         "cart_start": (int, 0),  # rdxml: clip NN goes to cart cart_start+NN-1; 0: the group's next free
+        "transcript": (bool, False),  # the clip's WebVTT transcript beside it, as BASENAME.vtt
     }
     REQUIRED_KEYS = ("path",)
 
@@ -89,6 +90,10 @@ class FolderTarget(Target):
             elif sidecar == "rdxml":
                 atomic_write_text(self.folder / f"{base}.xml", rdxml(clip, self.options))
                 files.append(f"{base}.xml")
+            if self.options["transcript"] and clip.vtt is not None and clip.vtt.is_file():
+                with atomic_path(self.folder / f"{base}.vtt") as tmp:
+                    shutil.copyfile(clip.vtt, tmp)
+                files.append(f"{base}.vtt")
             with atomic_path(audio) as tmp:
                 shutil.copyfile(clip.path, tmp)
         except OSError as exc:
