@@ -202,6 +202,7 @@ class Report:
     failed: tuple[ItemFailed, ...]
     published: bool
     service: ServiceStats | None = None  # an online engine's requests, retries, refusals
+    deliveries: tuple = ()  # audiopaper.deliver.TargetReport per [deliver.NAME] target
 
 
 def cap_articles(edition: Edition, limit: int) -> tuple[Edition, list[str]]:
@@ -714,7 +715,12 @@ def render(
     holding OUT for the whole build (one build per OUT at a time)."""
     with locked(plan.settings.out):
         identity = settle(plan.settings.out, plan.script.paper, plan.settings.base_url, change_base_url=change_base_url)
-        return _render(plan, identity, progress, allow_partial)
+        report = _render(plan, identity, progress, allow_partial)
+        if report.published and plan.settings.deliver:  # to the station's playout, after publishing
+            from audiopaper.deliver import deliver_built
+
+            report = replace(report, deliveries=deliver_built(plan.settings.out, plan.settings.deliver, report.folder))
+        return report
 
 
 def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | None, allow_partial: bool) -> Report:

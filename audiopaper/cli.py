@@ -144,8 +144,64 @@ def build(
             f"{report.articles} articles, {minutes:.1f} minutes of audio, engine {report.engine}{service}: {where}",
             err=True,
         )
+    undelivered = _show_deliveries(report.deliveries, settings.quiet)
     if report.failed:
         raise click.ClickException(f"{len(report.failed)} item(s) failed: " + ", ".join(f.item for f in report.failed))
+    if undelivered:
+        raise click.ClickException(f"{undelivered} delivery failure(s); the edition is published")
+
+
+def _show_deliveries(reports: Any, quiet: bool) -> int:
+    """One line per clip and target (failures even when quiet); the number that failed."""
+    failed = 0
+    for r in reports:
+        for failure in r.not_taken_back:
+            click.secho(f"failed: deliver.{r.target}: {failure}", fg="red", err=True)
+        for clip in r.clips:
+            if clip.error:
+                click.secho(f"failed: deliver.{r.target}: {clip.file}: {clip.error}", fg="red", err=True)
+            elif not quiet:
+                title = "".join(ch if ch.isprintable() else " " for ch in clip.title)  # no terminal escapes
+                click.echo(f"delivered to {r.target} ({r.kind}): {clip.file}  {title}", err=True)
+        if r.error:
+            click.secho(f"failed: deliver.{r.target}: {r.error}", fg="red", err=True)
+        elif not quiet:
+            done = sum(1 for c in r.clips if not c.error)
+            taken = f", {r.removed} taken back" if r.removed else ""
+            click.echo(f"{r.target}: {done} of {len(r.clips)} clips of {r.date} delivered{taken}", err=True)
+        failed += r.failed
+    return failed
+
+
+@cli.command()
+@click.argument("date", required=False)
+@click.option("--to", "names", multiple=True, metavar="NAME", help="A [deliver.NAME] target; repeatable. Default: all.")
+@out_option
+@config_option
+@click.option("--quiet", "-q", is_flag=True, default=None, help="Only failures.")
+@reports_errors
+def deliver(
+    date: str | None, names: tuple[str, ...], out: Path | None, config: Path | None, quiet: bool | None
+) -> None:
+    """Deliver an edition's clips to a station's playout: a drop folder, AzuraCast,
+    LibreTime or a Liquidsoap playlist, as configured under [deliver.NAME].
+
+    DATE defaults to the newest edition in OUT. A second delivery replaces the first
+    (nothing is duplicated); one clip that fails is reported and the others go on.
+    API keys come from the environment or a file only you can read, never from here.
+
+    \b
+    Examples:
+        audiopaper deliver --to station
+        audiopaper deliver 2024-05-18 --to azuracast --out site
+    """
+    from audiopaper.deliver import deliver as deliver_edition
+
+    settings = _settings(config, out=out, quiet=quiet)
+    reports = deliver_edition(settings.out, settings.deliver, date, names)
+    failed = _show_deliveries(reports, settings.quiet)
+    if failed:
+        raise click.ClickException(f"{failed} delivery failure(s)")
 
 
 inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))

@@ -114,6 +114,7 @@ class Settings:
     topics: dict[str, str] = field(default_factory=dict)  # replaces script/topics.toml: name = "kw,kw"
     ffmpeg: str | None = None  # a path or a name on PATH; default: the bundled one (imageio-ffmpeg)
     max_article_chars: int = 30000  # longer is no plausible article (a run-together page): read this much
+    deliver: dict[str, Any] = field(default_factory=dict)  # [deliver.NAME] tables: see audiopaper/deliver
 
     def with_flags(self, **flags: Any) -> Settings:
         """Command-line flags win over the config; a flag left unset (None) does not."""
@@ -127,6 +128,10 @@ class Settings:
             raise InputError(f"config: sections must be one of {', '.join(SECTIONS)}")
         if self.engine not in ENGINES:
             raise InputError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
+        if self.deliver:  # a bad target is named now, not after a build's speech is made
+            from audiopaper.deliver import configure
+
+            configure(self.deliver, self.out)
         if self.date is not None:
             from audiopaper.edition import validate_date
 
@@ -149,6 +154,10 @@ def _build(cls: type, data: Any, where: str) -> Any:
         here = f"{where}.{key}" if where else key
         if is_dataclass(hint):
             kwargs[key_] = _build(hint, value, here)
+        elif key_ == "deliver":  # checked by audiopaper.deliver, which knows each target's options
+            if not isinstance(value, dict):
+                raise InputError("config: deliver must hold tables, e.g. [deliver.station]")
+            kwargs[key_] = dict(value)
         elif key_ in ("wording", "topics"):
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise InputError(f"config: {here} must be a table of strings")
@@ -230,7 +239,11 @@ def settings_to_toml(settings: Settings) -> str:
                 lines.append(f"{f.name} = {scalar(value)}")
         for name, value in tables:
             path = f"{prefix}{name}"
-            if isinstance(value, dict):  # wording, topics: plain strings
+            if name == "deliver":  # a table per target
+                for target, table in value.items():
+                    lines.append(f"\n[{path}.{target}]")
+                    lines.extend(f"{k} = {scalar(v)}" for k, v in table.items())
+            elif isinstance(value, dict):  # wording, topics: plain strings
                 lines.append(f"\n[{path}]")
                 lines.extend(f"{k} = {scalar(v)}" for k, v in value.items())
             elif isinstance(value, VoiceSettings):
