@@ -138,3 +138,29 @@ def test_a_long_article_is_streamed_in_parts_and_sounds_as_if_whole(
     starts = [[c["startTime"] for c in found["chapters"]] for found in chapters]
     assert len(starts[0]) == len(starts[1]) == 3
     assert max(abs(x - y) for x, y in zip(*starts, strict=True)) < 0.1
+
+
+def test_a_long_article_failing_midway_is_reported_and_leaves_no_clip(
+    fake: FakeEdgeService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paragraphs = [SENTENCE * 10] * 9 + ["第十段：" + SENTENCE * 9]
+    source = _edition(tmp_path, "\n".join(paragraphs))
+    data = json.loads(source.read_text("utf-8"))
+    data["articles"][1]["paragraphs"] = paragraphs
+    source.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    fake.add_fault("no_audio", match="第十段")  # the article's last call never gets audio
+    monkeypatch.setattr(pipeline, "PART_BYTES", 1_000_000)
+    out = tmp_path / "out"
+    config = tmp_path / "c.toml"
+    config.write_text(f'[tts]\nretry_delay_ms = 10\ntries = 2\ncache_dir = "{(tmp_path / "cache").as_posix()}"\n')
+    args = ["build", str(source), "--engine", "edge", "--out", str(out), "--config", str(config), "--quiet"]
+    result = CliRunner().invoke(cli, [*args, "--allow-partial"])
+    assert result.exit_code == 1 and "农家书屋调查" in result.output
+    day = out / "2023-05-18"
+    manifest = json.loads((day / "manifest.json").read_text("utf-8"))
+    assert manifest["failed"] == ["农家书屋调查"]
+    assert [c["title"] for c in manifest["clips"]] == ["短讯一则", "天气"]
+    assert sorted(p.name for p in (day / "clips").glob("*.mp3")) == sorted(
+        Path(c["file"]).name for c in manifest["clips"]
+    )
+    assert abs(len(_decoded(day / "edition.mp3", 8000)) / 8000 - manifest["edition_duration_ms"] / 1000) < 1
