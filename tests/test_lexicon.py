@@ -129,3 +129,29 @@ def test_parse_ignores_comments_and_blank_lines() -> None:
 def test_parse_rejects_malformed_lines(line: str) -> None:
     with pytest.raises(LexiconError, match=":1:"):
         Lexicon.parse(line + "\n")
+
+
+def test_known_names_from_credits_titles_and_roles(lexicon: Lexicon) -> None:
+    texts = [
+        "市委书记单雪出席会议。单书记强调，要抓好落实。",
+        "记者曾力报道，曾局长表示，他曾任市长，曾多次获得表彰。解先生和查处主任都在。",
+        "简单书记不是名字，排查单位也不是。刘阿姨说，王强说。",
+    ]
+    known = lexicon.known_names(texts, credited=["任国强", "王强"])
+    assert known == {
+        "任国强": "人国强",  # a credit
+        "单雪": "善雪",  # before a title, kept whole by the tagger
+        "单书记": "善书记",  # a surname with a title
+        "曾力": "增力",  # after a role
+        "曾局长": "增局长",
+        "解先生": "谢先生",
+    }
+
+
+def test_a_known_name_is_read_the_same_everywhere(lexicon: Lexicon) -> None:
+    known = lexicon.known_names([], credited=["曾力"])
+    # jieba alone would not take 曾力 for a name in either sentence
+    text = "曾力说，曾经的单位；曾力到村里，单书记也来了。"
+    spoken, changes = lexicon.apply(text, known=known | {"单书记": "善书记"})
+    assert spoken == "增力说，曾经的单位；增力到村里，善书记也来了。"
+    assert [c.written for c in changes] == ["曾力", "曾力", "单书记"]

@@ -30,7 +30,12 @@ def article(**fields) -> Article:
         ),
         (
             {"kind": "photo", "credits": (Credit("摄影", "王强"), Credit("摄影", "徐冰艳"))},
-            "摄影:王强、徐冰艳。",
+            "王强、徐冰艳摄。",
+        ),
+        ({"kind": "photo", "credits": (Credit("记者", "王磊"),)}, "本报记者王磊摄。"),
+        (
+            {"kind": "brief", "credits": (Credit("通讯员", "李晨"), Credit("实习生", "田甜"))},
+            "以上简讯由通讯员李晨、实习生田甜采写。",
         ),
         ({"dateline": "据新华社电"}, "据新华社报道。"),
         ({"dateline": "新华社北京5月17日电", "credits": (Credit("记者", "李明"),)}, "新华社记者李明报道。"),
@@ -49,12 +54,15 @@ def test_golden_script_of_the_short_edition():
     assert list(script_lines(build_script(edition, "临溪日报"))) == expected
 
 
-def test_opening_has_paper_date_weekday_count_and_rundown():
+def test_opening_greets_and_has_paper_date_weekday_news_count_and_rundown():
     edition = edition_from_json(SHORT.read_text("utf-8"))
     opening = build_script(edition, "临溪日报").opening[0]
-    assert opening.written.startswith("临溪日报有声版。今天是2023年5月18日,星期四。本期共有2篇报道。")
-    assert "二零二三年五月十八日,星期四" in opening.spoken and "两篇" in opening.spoken
-    assert "主要内容有:临溪启动老旧小区改造;晨练" in opening.written
+    assert opening.written.startswith(
+        "各位听众早上好，欢迎收听临溪日报有声版。今天是2023年5月18日，星期四。今天共有1条新闻。"
+    )
+    assert "二零二三年五月十八日，星期四" in opening.spoken and "一条新闻" in opening.spoken
+    # the photo 晨练 is no news headline
+    assert opening.written.endswith("主要内容有：临溪启动老旧小区改造。")
 
 
 def test_notices_never_reach_the_script():
@@ -67,8 +75,8 @@ def test_sections_follow_the_papers_pages_with_their_names():
     edition = edition_from_json(SHORT.read_text("utf-8"))
     edition = Edition(articles=edition.articles, paper="临溪日报", date=None, extra={"pages": {"1": "要闻"}})
     script = build_script(edition, "临溪日报")
-    assert [s.title for s in script.sections] == ["第1版,要闻", "第2版"]
-    assert [seg.spoken for s in script.sections for seg in s.intro] == ["下面请听第一版,要闻。", "接下来请听第二版。"]
+    assert [s.title for s in script.sections] == ["第1版，要闻", "第2版"]
+    assert [seg.spoken for s in script.sections for seg in s.intro] == ["下面请听第一版，要闻。", "接下来请听第二版。"]
 
 
 def test_articles_stand_alone():
@@ -76,7 +84,7 @@ def test_articles_stand_alone():
     edition = edition_from_json(SAMPLE_GOLD.read_text("utf-8"))
     for item in build_script(edition, "平湖日报").articles:
         parts = [s.part for s in item.segments]
-        assert parts[0] == "title" and set(parts) <= {"title", "credits", "body"}
+        assert parts[0] in ("title", "cue") and set(parts) <= {"cue", "title", "credits", "body"}
         assert not any("请听" in s.written for s in item.segments)
 
 
