@@ -94,6 +94,8 @@ class LexiconError(ValueError):
 class Lexicon:
     words: dict[str, str] = field(default_factory=dict)
     surnames: dict[str, str] = field(default_factory=dict)
+    # (kind, written) -> the reviewed reading in pinyin with tone numbers, where given
+    readings: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> Lexicon:
@@ -107,14 +109,19 @@ class Lexicon:
             if not line or line.startswith("#"):
                 continue
             cols = [c.strip() for c in raw.split("\t")]
-            if len(cols) not in (2, 3) or not cols[0] or not cols[1]:
-                raise LexiconError(f"{source}:{n}: want written<TAB>spoken[<TAB>surname]: {raw!r}")
-            if len(cols) == 3 and cols[2] not in ("", "surname"):
-                raise LexiconError(f"{source}:{n}: unknown kind {cols[2]!r} (only 'surname')")
-            if len(cols) == 3 and cols[2] == "surname":
+            if len(cols) not in (2, 3, 4) or not cols[0] or not cols[1]:
+                raise LexiconError(f"{source}:{n}: want written<TAB>spoken[<TAB>surname[<TAB>reading]]: {raw!r}")
+            kind = cols[2] if len(cols) > 2 else ""
+            if kind not in ("", "surname"):
+                raise LexiconError(f"{source}:{n}: unknown kind {kind!r} (only 'surname')")
+            if kind == "surname":
                 lexicon.surnames[cols[0]] = cols[1]
             else:
                 lexicon.words[cols[0]] = cols[1]
+            if len(cols) == 4 and cols[3]:
+                if len(cols[3].split()) != len(cols[1]):
+                    raise LexiconError(f"{source}:{n}: reading {cols[3]!r} is not one syllable a character")
+                lexicon.readings[(kind, cols[0])] = cols[3]
         return lexicon
 
     # --- jieba: the package's one dictionary (normalize.words loads it once, quietly) ---
