@@ -10,7 +10,14 @@ import pytest
 
 from audiopaper.edition import Article, Credit, Edition, edition_from_json
 from audiopaper.normalize.words import cut
-from audiopaper.script import build_script, credits_line, default_wording, edition_calls, script_lines
+from audiopaper.script import (
+    build_script,
+    credits_line,
+    default_wording,
+    edition_calls,
+    headline_pauses,
+    script_lines,
+)
 from audiopaper.script.segments import split_for_engine
 from tests.conftest import SAMPLE_GOLD, SHORT
 
@@ -161,3 +168,89 @@ def test_calls_are_asked_for_longest_item_first_within_each_window():
     order = issue_order(calls, shares, window=3)
     assert sorted(order) == list(range(len(calls)))
     assert order == [1, 2, 0, 3, 4]  # 300 before 50 before 10; then 400 before 20
+
+
+RULES = Path(__file__).parent / "data" / "rules.json"  # an edition showing every reading rule
+
+
+def rules_script():
+    return build_script(edition_from_json(RULES.read_text("utf-8")), "溪南日报")
+
+
+def test_golden_script_of_the_rules_edition():
+    """Scores, ratios, units, +, 90后, PM10, addresses, service numbers, names with their
+    surname's reading in every article, the polyphone lexicon, photos, briefs, headline
+    pauses: the whole script, line by line."""
+    expected = (GOLDEN / "rules.txt").read_text("utf-8").splitlines()
+    assert list(script_lines(rules_script())) == expected
+
+
+def test_transcripts_keep_the_printed_text():
+    segments = [s for _, s in rules_script().segments()]
+    written = "".join(s.written for s in segments)
+    spoken = "".join(s.spoken for s in segments)
+    for printed, said in [("网格长", "网格掌"), ("单书记", "善书记"), ("69:50", "六十九比五十"), ("元/斤", "元每斤")]:
+        assert printed in written and printed not in spoken and said in spoken
+
+
+def test_a_name_is_read_the_same_in_every_article():
+    script = rules_script()
+    first, second = (a for a in script.articles[:2])
+    for item in (first, second):
+        body = "".join(s.spoken for s in item.segments if s.part == "body")
+        assert "善雪" in body and "善书记" in body and "单雪" not in body and "单书记" not in body
+
+
+def test_photo_cue_title_caption_then_credit():
+    photo = next(a for a in rules_script().articles if a.article.kind == "photo")
+    assert [s.part for s in photo.segments] == ["cue", "title", "body", "credits"]
+    assert photo.segments[0].spoken == "图片新闻。"
+    assert photo.segments[-1].spoken == "本报记者王磊摄。"
+
+
+def test_brief_items_each_with_its_own_credit_after_it():
+    brief = next(a for a in rules_script().articles if a.article.title == "溪南简讯")
+    said = [(s.part, s.spoken) for s in brief.segments]
+    assert said[0] == ("cue", "下面是简讯。")
+    assert (
+        said[2][0] == "body"
+        and said[2][1].startswith("县图书馆新增分馆")
+        and said[3] == ("credits", "通讯员叶青青报道。")
+    )
+    assert said[4][1].startswith("农商航推出助农贷款") and said[5][1].startswith("溪南至杭州班车加密")
+    assert said[6] == ("credits", "本报记者渣明、实习生田甜报道。")
+    # the item credits are read as credits, not left in the item's text
+    assert not any("（" in s for _, s in said)
+
+
+def test_brief_credits_given_for_the_whole_column_come_after_its_last_item():
+    brief = next(a for a in rules_script().articles if a.article.title == "经济快讯")
+    parts = [s.part for s in brief.segments]
+    assert parts == ["cue", "title", "body", "body", "credits"]
+    assert brief.segments[-1].spoken == "以上简讯由通讯员陈思远、本报记者欧伟明采写。"
+
+
+def test_rundown_names_news_headlines_only_and_counts_news():
+    opening = rules_script().opening[0]
+    assert "今天共有两条新闻" in opening.spoken
+    assert "全县小麦机收进度过半" in opening.written
+    assert "稻田插秧忙" not in opening.written and "简讯" not in opening.written
+
+
+@pytest.mark.parametrize(
+    ("printed", "paused"),
+    [
+        ("麦浪翻滚 夏收在即", "麦浪翻滚，夏收在即"),
+        ("市人大常委会召开座谈会 助推经济稳进提质", "市人大常委会召开座谈会，助推经济稳进提质"),
+        ("县篮球联赛昨晚收官城关队以69:50战胜溪口队夺得冠军", "县篮球联赛昨晚收官城关队，以69:50战胜溪口队夺得冠军"),
+        (
+            "全面深化除险保安聚焦聚力平安建设以实际行动迎接党的二十大胜利召开",
+            "全面深化除险保安聚焦聚力平安建设，以实际行动迎接党的二十大胜利召开",
+        ),
+        ("二十四个字的标题不要停顿也能一口气读完的长度呀", "二十四个字的标题不要停顿也能一口气读完的长度呀"),
+        # each run between punctuation counts by itself
+        ("县里开会，已有标点的长标题不再另加停顿哪怕它很长", "县里开会，已有标点的长标题不再另加停顿哪怕它很长"),
+    ],
+)
+def test_headline_pauses(printed: str, paused: str):
+    assert headline_pauses(printed) == paused

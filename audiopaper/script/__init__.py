@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -295,7 +296,11 @@ def item_credit(paragraph: str) -> tuple[str, tuple[Credit, ...]]:
 
 
 _SPACE = re.compile(r"(?<=\S)[ \t\u3000]+(?=\S)")
-_PUNCTUATION = re.compile(r"[，,、：:；;。！!？?“”‘’《》（）()—…·]")
+# Punctuation a reader pauses at; a colon or point inside a number (69:50, 1.5) is none.
+_PUNCTUATION = re.compile(r"[，,、；;。！!？?“”‘’《》（）()—…·]|(?<!\d)[:：.](?!\d)")
+_NUMBERISH = re.compile(r"[\w.:：%·]", re.ASCII)
+_BINDS_NEXT = frozenset("以 在 为 对 把 被 向 从 与 和 及 将 由 于 让 给 跟 同 就 按 经 据 至 到 比".split())
+_BINDS_PREVIOUS = frozenset("的 了 着 过 之 地 得 等".split())
 BREATH_AFTER = 25  # characters of a headline without punctuation before a breath pause
 
 
@@ -310,12 +315,16 @@ def headline_pauses(text: str) -> str:
     for run in re.split(r"(" + _PUNCTUATION.pattern + r")", text):
         while len(run) >= BREATH_AFTER:
             words, position, cuts = cut(run), 0, []
-            for word in words[:-1]:
+            for word, following in itertools.pairwise(words):
                 position += len(word)
-                cuts.append(position)
+                if _NUMBERISH.match(run[position - 1]) and _NUMBERISH.match(run[position]):
+                    continue  # never inside 69:50
+                # a breath after 以/在/对 or before 的/了 parts words that belong together
+                bound = word in _BINDS_NEXT or following in _BINDS_PREVIOUS
+                cuts.append((abs(position - len(run) / 2) + (len(run) if bound else 0), position))
             if not cuts:
                 break
-            middle = min(cuts, key=lambda c: abs(c - len(run) / 2))
+            middle = min(cuts)[1]
             out.append(run[:middle] + "，")
             run = run[middle:]
         out.append(run)
