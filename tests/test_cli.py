@@ -60,9 +60,10 @@ def test_script_json_has_roles_and_written_text():
 def test_lint_lists_substitutions_and_names_to_check():
     result = runner.invoke(cli, ["lint", str(SAMPLE_GOLD)])
     assert result.exit_code == 0, result.output
-    assert "byline   查放 -> 渣放" in result.stdout
-    assert "lexicon  林埭 -> 林代" in result.stdout
-    assert "name(s) to check" in result.stderr
+    assert "name    查放 -> 渣放" in result.stdout
+    assert "lexicon 林埭 -> 林代" in result.stdout
+    assert "check   纪亚千" in result.stdout
+    assert "1 question(s)" in result.stderr
 
 
 def test_voices_lists_bundled_and_espeak_voices():
