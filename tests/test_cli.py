@@ -43,7 +43,7 @@ def test_script_text_is_one_engine_call_per_line():
     assert result.exit_code == 0, result.output
     lines = result.stdout.rstrip("\n").split("\n")
     assert all(line == "" or line.startswith(("[anchor] ", "[reporter] ")) for line in lines)
-    assert lines[0].startswith("[anchor] 临溪日报有声版")
+    assert lines[0].startswith("[anchor] 各位听众早上好，欢迎收听临溪日报有声版")
     assert lines[-1].startswith("[anchor] 以上就是")
     assert "[reporter] 清晨六点三十分,市民在东湖公园晨练。当天最低气温零下二摄氏度。" in lines
 

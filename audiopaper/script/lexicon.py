@@ -147,11 +147,9 @@ class Lexicon:
 
     def _tagged(self, text: str) -> Iterable[tuple[str, str, int]]:
         """(word, tag, position) for every token of ``text``, with jieba's part-of-speech
-        tags: for lint, where the extra ~80 MB of tag tables do not matter."""
-        position = 0
-        for pair in self._pos_tokenizer.cut(text):
-            yield pair.word, pair.flag, position
-            position += len(pair.word)
+        tags (the normalizer loads the same tables)."""
+        self._pos_tokenizer  # noqa: B018  (adds the lexicon's words first)
+        return _pos_tagged(text)
 
     def _guessed(self, text: str) -> Iterable[tuple[str, str, int]]:
         """(word, tag, position) with a cheap name guess instead of POS tagging: a word
@@ -215,10 +213,18 @@ class Lexicon:
         titles = "|".join(TITLES)
         before_title = re.compile(rf"(?=((?:{surnames})[\u4e00-\u9fff]{{0,2}}?)({titles}))")
         freq = self._tokenizer.FREQ
-        for text in texts:
+        for text in (sentence for t in texts for sentence in _SENTENCE.findall(t)):
             if not any(s in text for s in self.surnames):
                 continue
-            starts = {start for _, start, _ in self._tokenizer.tokenize(text)}
+            tokens = list(self._tokenizer.tokenize(text))
+            # Tagging is slow: only where a word starts with a surname and is one, or is no
+            # common word (单位, 曾经 and 检查 are; 单雪 and 单 are not).
+            if not any(
+                self._split_surname(w + "x")[0] and (w in self.surnames or (freq.get(w) or 0) <= _MAX_NAME_FREQ)
+                for w, _, _ in tokens
+            ):
+                continue
+            starts = {start for _, start, _ in tokens}
             tagged = list(self._tagged(text))
             tagged_words = {(position, word) for word, _, position in tagged}
             for m in before_title.finditer(text):
@@ -313,6 +319,21 @@ class Lexicon:
             if readings:
                 found.append(PolyphonicName(name, position, readings))
         return found
+
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
+
+
+@lru_cache(maxsize=8192)
+def _pos_tagged(text: str) -> tuple[tuple[str, str, int], ...]:
+    import jieba.posseg
+
+    out = []
+    position = 0
+    for pair in jieba.posseg.dt.cut(text):
+        out.append((pair.word, pair.flag, position))
+        position += len(pair.word)
+    return tuple(out)
 
 
 @lru_cache(maxsize=4096)
