@@ -138,6 +138,7 @@ def test_known_names_from_credits_titles_and_roles(lexicon: Lexicon) -> None:
         "市委书记单雪出席会议。单书记强调，要抓好落实。",
         "记者曾力报道，曾局长表示，他曾任市长，曾多次获得表彰。解先生和查处主任都在。",
         "简单书记不是名字，排查单位也不是。刘阿姨说，王强说。",
+        "区委员会召开会议。他曾代表公司发言。为解老人之忧，单位想办法。",
     ]
     known = lexicon.known_names(texts, credited=["任国强", "王强"])
     assert known == {

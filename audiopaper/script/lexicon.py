@@ -64,6 +64,9 @@ TITLES = tuple(
         reverse=True,
     )
 )
+# After a bare surname only forms of address count: 曾代表公司 is "once represented", 解老人
+# 之忧 "ease the elderly's worry", 区委员会 a district committee.
+_NOT_AFTER_BARE_SURNAME = frozenset("代表 委员 记者 老人 民警 队员 选手 同学 同志 指导员 政委 老汉".split())
 # Roles that stand right before a name in a text: 记者单雪, 通讯员曾力.
 _ROLES = ("记者", "通讯员", "实习生", "摄影", "编辑", "见习记者", "特约记者", *TITLES)
 
@@ -225,14 +228,16 @@ class Lexicon:
             ):
                 continue
             starts = {start for _, start, _ in tokens}
+            ends = {end for _, _, end in tokens}
             tagged = list(self._tagged(text))
             tagged_words = {(position, word) for word, _, position in tagged}
             for m in before_title.finditer(text):
                 name, title = m.group(1), m.group(2)
-                if m.start() not in starts:
-                    continue  # 简单书记: the surname's character ends another word
+                if m.start() not in starts or m.start() + len(name) + len(title) not in ends:
+                    continue  # 简单书记, 区委员会: the characters belong to other words
                 if name in self.surnames:
-                    add(name + title)
+                    if m.start() + len(name) in starts and title not in _NOT_AFTER_BARE_SURNAME:
+                        add(name + title)
                     continue
                 # 曾任市长, 查处主任: a word stands before the title, not a name; a short
                 # name is believed only where the tagger keeps it whole (单雪书记)
