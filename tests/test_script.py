@@ -254,3 +254,9 @@ def test_rundown_names_news_headlines_only_and_counts_news():
 )
 def test_headline_pauses(printed: str, paused: str):
     assert headline_pauses(printed) == paused
+
+
+def test_a_column_titled_only_jianxun_is_not_announced_twice():
+    brief = Article(title="简讯", kind="brief", paragraphs=("县图书馆开放。（通讯员 李晨）",))
+    said = [s.spoken for s in build_script(Edition(articles=(brief,)), "临溪日报").articles[0].segments]
+    assert said == ["下面是简讯。", "县图书馆开放。", "通讯员李晨报道。"]

@@ -366,9 +366,9 @@ def article_segments(
     cue = {"photo": wording["photo_cue"], "brief": wording["brief_cue"]}.get(article.kind)
     segments = [Segment(_ends_sentence(speak(cue, lexicon, names)), cue, "anchor", "cue")] if cue else []
     title = headline(article)
-    segments.append(
-        Segment(_ends_sentence(speak(_spoken_headline(article), lexicon, names)), title, "anchor", "title", PAUSE_TITLE)
-    )
+    if not (cue and title.rstrip("。") in cue):  # 下面是简讯 says a column titled 简讯 already
+        spoken_title = _ends_sentence(speak(_spoken_headline(article), lexicon, names))
+        segments.append(Segment(spoken_title, title, "anchor", "title", PAUSE_TITLE))
     line = credits_line(article, wording)
     if article.kind == "news":
         segments += credits(line, credits_line(article, wording, name))
