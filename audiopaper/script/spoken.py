@@ -318,9 +318,10 @@ def _is_score(m: re.Match[str]) -> bool:
         return True
     if before.endswith(_TIME_CUES_BEFORE) or after.startswith(_TIME_CUES_AFTER):
         return False
-    # a match word nearby, and the numbers are no round clock time (足球队19:30集合)
+    # a match word nearby, and the numbers are no round clock time (足球队19:30集合); a
+    # dash needs a score word next to it, since 联赛1-4月 is a range
     h, mi = int(m.group(1)), int(m.group(2))
-    if ":" in text[start:end] and h <= 24 and mi < 60 and mi % 5 == 0 and len(m.group(2)) == 2:
+    if ":" not in text[start:end] or (h <= 24 and mi < 60 and mi % 5 == 0 and len(m.group(2)) == 2):
         return False
     left = _CLAUSE.split(text[max(0, start - 30) : start])[-1]
     right = _CLAUSE.split(text[end : end + 30])[0]
