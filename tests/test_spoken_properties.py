@@ -71,3 +71,31 @@ def test_a_colon_between_numbers_is_always_read(a: str, b: str, colon: str) -> N
 def test_plus_and_slash_between_words(left: str, right: str) -> None:
     assert "加" in to_spoken(f"“{left}+{right}”")
     assert "/" not in to_spoken(f"{left}/{right}")
+
+
+@settings(
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "150")) // 4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=bool(os.environ.get("CI")),
+)
+@given(
+    st.lists(st.tuples(words, numbers, glue), min_size=1, max_size=5),
+    st.lists(st.tuples(words, numbers, glue), max_size=3),
+)
+def test_nothing_unread_reaches_the_engine_through_the_script(body: list, head: list) -> None:
+    """The same through the whole script builder: headlines, credits and bodies, as the
+    engine calls get them."""
+    from audiopaper.edition import Article, Credit, Edition
+    from audiopaper.script import build_script
+
+    title = "".join(w + n + g for w, n, g in head) or "标题"
+    article = Article(
+        title=title,
+        paragraphs=("".join(w + n + g for w, n, g in body),),
+        credits=(Credit("记者", "单雪"),),
+        dateline="本报讯",
+    )
+    script = build_script(Edition(articles=(article,), date="2024-06-03"), "溪南日报")
+    for _, call in script.calls():
+        assert not DIGIT.search(call.spoken) and not SYMBOL.search(call.spoken), call.spoken
