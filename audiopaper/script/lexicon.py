@@ -11,9 +11,11 @@ lexicon's words added, so the global jieba dictionary other code uses stays as
 it was.
 
 Surname readings apply to person names only: to bylines through
-:meth:`Lexicon.speak_name`, and to body text through ``apply(text, names=True)``,
-which trusts jieba's person-name tag only when it is believable (see
-:meth:`Lexicon._is_person_name`): jieba tags 朴素 as a name, for one.
+:meth:`Lexicon.speak_name`, and to body text through the names an edition is found to
+hold (:meth:`Lexicon.known_names`: credits, names around titles and roles, jieba's
+person-name tag where it is believable, see :meth:`Lexicon._is_person_name`; jieba tags
+朴素 as a name, for one), read the same way wherever they appear via
+``apply(text, known=...)``.
 """
 
 from __future__ import annotations
@@ -223,7 +225,7 @@ class Lexicon:
             # Tagging is slow: only where a word starts with a surname and is one, or is no
             # common word (单位, 曾经 and 检查 are; 单雪 and 单 are not).
             if not any(
-                self._split_surname(w + "x")[0] and (w in self.surnames or (freq.get(w) or 0) <= _MAX_NAME_FREQ)
+                w.startswith(tuple(self.surnames)) and (w in self.surnames or (freq.get(w) or 0) <= _MAX_NAME_FREQ)
                 for w, _, _ in tokens
             ):
                 continue
