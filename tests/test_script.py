@@ -260,3 +260,8 @@ def test_a_column_titled_only_jianxun_is_not_announced_twice():
     brief = Article(title="简讯", kind="brief", paragraphs=("县图书馆开放。（通讯员 李晨）",))
     said = [s.spoken for s in build_script(Edition(articles=(brief,)), "临溪日报").articles[0].segments]
     assert said == ["下面是简讯。", "县图书馆开放。", "通讯员李晨报道。"]
+
+
+def test_a_papers_older_photo_wording_still_works():
+    photo = article(kind="photo", credits=(Credit("摄影", "王强"),))
+    assert credits_line(photo, {**default_wording(), "photo_credits": "摄影:{names}。"}) == "摄影:王强。"

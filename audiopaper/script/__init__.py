@@ -264,7 +264,9 @@ def credits_line(article: Article, wording: Mapping[str, str], name: Callable[[s
     wire = _WIRE.search(article.dateline or "")
     agency = wire.group(1) if wire else None
     if article.kind == "photo" and article.credits:
-        return wording["photo_credits"].format(people=_people(article.credits, wording, agency, name))
+        # {names}: the field's name before {people}, still in some papers' settings
+        names = "、".join(name(c.name) for c in article.credits)
+        return wording["photo_credits"].format(people=_people(article.credits, wording, agency, name), names=names)
     if not article.credits:
         return wording["wire_credits"].format(agency=agency) if agency else None
     key = "brief_credits" if article.kind == "brief" else "credits"
