@@ -282,46 +282,46 @@ def script(inputs: tuple[Path, ...], fmt: str, date: str | None, paper: str | No
 
 
 @cli.command()
-@inputs_argument
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--sample", is_flag=True, help="Lint the bundled sample page (平湖日报).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
 @reports_errors
-def lint(inputs: tuple[Path, ...]) -> None:
-    """List what the pronunciation lexicon changes, and names it could not decide.
+def lint(inputs: tuple[Path, ...], sample: bool, fmt: str) -> None:
+    """List only what an editor should check before the build.
 
-    For an editor's review before the build: each substitution (written -> spoken), and
-    the people's names holding a character with more than one reading that the lexicon
-    (voices/lexicon.tsv) does not settle.
+    One line each: how every number, symbol and Latin string whose reading was a choice is
+    said (printed -> spoken); every person read with a surname's own reading; every
+    substitution of the pronunciation lexicon (voices/lexicon.tsv); names whose surname's
+    reading the lexicon leaves open (check); and the normalizer's warnings. Plain
+    quantities, dates and ordinary names are certain and not listed. `json` gives the same
+    findings for tools.
 
     \b
     Example:
         audiopaper lint page.txt
+        audiopaper lint --sample --format json
     """
-    from collections import Counter
+    import json
 
     from audiopaper.ingest import read_edition
-    from audiopaper.script.lexicon import default_lexicon
+    from audiopaper.script.lint import lint_edition
 
-    lexicon = default_lexicon()
+    if sample:
+        inputs = (sample_page(), *inputs)
+    if not inputs:
+        raise click.UsageError("give the pages or editions to lint, or --sample")
     edition = read_edition(list(inputs))
-    undecided = 0
-    for n, article in enumerate(edition.spoken_articles, start=1):
-        bylines = [c.name for c in article.credits]
-        text = "\n".join([article.kicker or "", article.title, article.subtitle or "", *article.paragraphs])
-        changes = lexicon.apply(text, names=True)[1]
-        spoken_names = [(name, lexicon.speak_name(name)) for name in bylines]
-        polyphonic = lexicon.polyphonic_in_names(text, known_names=bylines)
-        if not (changes or polyphonic or any(a != b for a, b in spoken_names)):
-            continue
-        click.echo(f"{n:02d} {article.title}")
-        for name, spoken in spoken_names:
-            if name != spoken:
-                click.echo(f"  byline   {name} -> {spoken}")
-        for (written, spoken), count in Counter((c.written, c.spoken) for c in changes).items():
-            click.echo(f"  lexicon  {written} -> {spoken}" + (f"  (x{count})" if count > 1 else ""))
-        for item in polyphonic:
-            readings = "; ".join(f"{ch} {'/'.join(r)}" for ch, r in item.readings.items())
-            click.echo(f"  check    {item.name}: {readings}")
-            undecided += 1
-    click.echo(f"{undecided} name(s) to check", err=True)
+    findings = lint_edition(edition)
+    if fmt == "json":
+        doc = {"paper": edition.paper, "date": edition.date, "findings": [f.to_dict() for f in findings]}
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        for finding in findings:
+            click.echo(finding.line())
+    questions = sum(f.kind in ("check", "warning") for f in findings)
+    click.echo(f"{questions} question(s), {len(findings) - questions} reading(s) to confirm", err=True)
 
 
 @cli.command()

@@ -43,7 +43,7 @@ def test_script_text_is_one_engine_call_per_line():
     assert result.exit_code == 0, result.output
     lines = result.stdout.rstrip("\n").split("\n")
     assert all(line == "" or line.startswith(("[anchor] ", "[reporter] ")) for line in lines)
-    assert lines[0].startswith("[anchor] 临溪日报有声版")
+    assert lines[0].startswith("[anchor] 各位听众早上好，欢迎收听临溪日报有声版")
     assert lines[-1].startswith("[anchor] 以上就是")
     assert "[reporter] 清晨六点三十分,市民在东湖公园晨练。当天最低气温零下二摄氏度。" in lines
 
@@ -60,9 +60,10 @@ def test_script_json_has_roles_and_written_text():
 def test_lint_lists_substitutions_and_names_to_check():
     result = runner.invoke(cli, ["lint", str(SAMPLE_GOLD)])
     assert result.exit_code == 0, result.output
-    assert "byline   查放 -> 渣放" in result.stdout
-    assert "lexicon  林埭 -> 林代" in result.stdout
-    assert "name(s) to check" in result.stderr
+    assert "name    查放 -> 渣放" in result.stdout
+    assert "lexicon 林埭 -> 林代" in result.stdout
+    assert "check   纪亚千" in result.stdout
+    assert "1 question(s)" in result.stderr
 
 
 def test_voices_lists_bundled_and_espeak_voices():

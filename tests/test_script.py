@@ -10,7 +10,14 @@ import pytest
 
 from audiopaper.edition import Article, Credit, Edition, edition_from_json
 from audiopaper.normalize.words import cut
-from audiopaper.script import build_script, credits_line, default_wording, edition_calls, script_lines
+from audiopaper.script import (
+    build_script,
+    credits_line,
+    default_wording,
+    edition_calls,
+    headline_pauses,
+    script_lines,
+)
 from audiopaper.script.segments import split_for_engine
 from tests.conftest import SAMPLE_GOLD, SHORT
 
@@ -30,7 +37,12 @@ def article(**fields) -> Article:
         ),
         (
             {"kind": "photo", "credits": (Credit("摄影", "王强"), Credit("摄影", "徐冰艳"))},
-            "摄影:王强、徐冰艳。",
+            "王强、徐冰艳摄。",
+        ),
+        ({"kind": "photo", "credits": (Credit("记者", "王磊"),)}, "本报记者王磊摄。"),
+        (
+            {"kind": "brief", "credits": (Credit("通讯员", "李晨"), Credit("实习生", "田甜"))},
+            "以上简讯由通讯员李晨、实习生田甜采写。",
         ),
         ({"dateline": "据新华社电"}, "据新华社报道。"),
         ({"dateline": "新华社北京5月17日电", "credits": (Credit("记者", "李明"),)}, "新华社记者李明报道。"),
@@ -49,12 +61,15 @@ def test_golden_script_of_the_short_edition():
     assert list(script_lines(build_script(edition, "临溪日报"))) == expected
 
 
-def test_opening_has_paper_date_weekday_count_and_rundown():
+def test_opening_greets_and_has_paper_date_weekday_news_count_and_rundown():
     edition = edition_from_json(SHORT.read_text("utf-8"))
     opening = build_script(edition, "临溪日报").opening[0]
-    assert opening.written.startswith("临溪日报有声版。今天是2023年5月18日,星期四。本期共有2篇报道。")
-    assert "二零二三年五月十八日,星期四" in opening.spoken and "两篇" in opening.spoken
-    assert "主要内容有:临溪启动老旧小区改造;晨练" in opening.written
+    assert opening.written.startswith(
+        "各位听众早上好，欢迎收听临溪日报有声版。今天是2023年5月18日，星期四。今天共有1条新闻。"
+    )
+    assert "二零二三年五月十八日，星期四" in opening.spoken and "一条新闻" in opening.spoken
+    # the photo 晨练 is no news headline
+    assert opening.written.endswith("主要内容有：临溪启动老旧小区改造。")
 
 
 def test_notices_never_reach_the_script():
@@ -67,8 +82,8 @@ def test_sections_follow_the_papers_pages_with_their_names():
     edition = edition_from_json(SHORT.read_text("utf-8"))
     edition = Edition(articles=edition.articles, paper="临溪日报", date=None, extra={"pages": {"1": "要闻"}})
     script = build_script(edition, "临溪日报")
-    assert [s.title for s in script.sections] == ["第1版,要闻", "第2版"]
-    assert [seg.spoken for s in script.sections for seg in s.intro] == ["下面请听第一版,要闻。", "接下来请听第二版。"]
+    assert [s.title for s in script.sections] == ["第1版，要闻", "第2版"]
+    assert [seg.spoken for s in script.sections for seg in s.intro] == ["下面请听第一版，要闻。", "接下来请听第二版。"]
 
 
 def test_articles_stand_alone():
@@ -76,7 +91,7 @@ def test_articles_stand_alone():
     edition = edition_from_json(SAMPLE_GOLD.read_text("utf-8"))
     for item in build_script(edition, "平湖日报").articles:
         parts = [s.part for s in item.segments]
-        assert parts[0] == "title" and set(parts) <= {"title", "credits", "body"}
+        assert parts[0] in ("title", "cue") and set(parts) <= {"cue", "title", "credits", "body"}
         assert not any("请听" in s.written for s in item.segments)
 
 
@@ -153,3 +168,100 @@ def test_calls_are_asked_for_longest_item_first_within_each_window():
     order = issue_order(calls, shares, window=3)
     assert sorted(order) == list(range(len(calls)))
     assert order == [1, 2, 0, 3, 4]  # 300 before 50 before 10; then 400 before 20
+
+
+RULES = Path(__file__).parent / "data" / "rules.json"  # an edition showing every reading rule
+
+
+def rules_script():
+    return build_script(edition_from_json(RULES.read_text("utf-8")), "溪南日报")
+
+
+def test_golden_script_of_the_rules_edition():
+    """Scores, ratios, units, +, 90后, PM10, addresses, service numbers, names with their
+    surname's reading in every article, the polyphone lexicon, photos, briefs, headline
+    pauses: the whole script, line by line."""
+    expected = (GOLDEN / "rules.txt").read_text("utf-8").splitlines()
+    assert list(script_lines(rules_script())) == expected
+
+
+def test_transcripts_keep_the_printed_text():
+    segments = [s for _, s in rules_script().segments()]
+    written = "".join(s.written for s in segments)
+    spoken = "".join(s.spoken for s in segments)
+    for printed, said in [("网格长", "网格掌"), ("单书记", "善书记"), ("69:50", "六十九比五十"), ("元/斤", "元每斤")]:
+        assert printed in written and printed not in spoken and said in spoken
+
+
+def test_a_name_is_read_the_same_in_every_article():
+    script = rules_script()
+    first, second = (a for a in script.articles[:2])
+    for item in (first, second):
+        body = "".join(s.spoken for s in item.segments if s.part == "body")
+        assert "善雪" in body and "善书记" in body and "单雪" not in body and "单书记" not in body
+
+
+def test_photo_cue_title_caption_then_credit():
+    photo = next(a for a in rules_script().articles if a.article.kind == "photo")
+    assert [s.part for s in photo.segments] == ["cue", "title", "body", "credits"]
+    assert photo.segments[0].spoken == "图片新闻。"
+    assert photo.segments[-1].spoken == "本报记者王磊摄。"
+
+
+def test_brief_items_each_with_its_own_credit_after_it():
+    brief = next(a for a in rules_script().articles if a.article.title == "溪南简讯")
+    said = [(s.part, s.spoken) for s in brief.segments]
+    assert said[0] == ("cue", "下面是简讯。")
+    assert (
+        said[2][0] == "body"
+        and said[2][1].startswith("县图书馆新增分馆")
+        and said[3] == ("credits", "通讯员叶青青报道。")
+    )
+    assert said[4][1].startswith("农商航推出助农贷款") and said[5][1].startswith("溪南至杭州班车加密")
+    assert said[6] == ("credits", "本报记者渣明、实习生田甜报道。")
+    # the item credits are read as credits, not left in the item's text
+    assert not any("（" in s for _, s in said)
+
+
+def test_brief_credits_given_for_the_whole_column_come_after_its_last_item():
+    brief = next(a for a in rules_script().articles if a.article.title == "经济快讯")
+    parts = [s.part for s in brief.segments]
+    assert parts == ["cue", "title", "body", "body", "credits"]
+    assert brief.segments[-1].spoken == "以上简讯由通讯员陈思远、本报记者欧伟明采写。"
+
+
+def test_rundown_names_news_headlines_only_and_counts_news():
+    opening = rules_script().opening[0]
+    assert "今天共有两条新闻" in opening.spoken
+    assert "全县小麦机收进度过半" in opening.written
+    assert "稻田插秧忙" not in opening.written and "简讯" not in opening.written
+
+
+@pytest.mark.parametrize(
+    ("printed", "paused"),
+    [
+        ("麦浪翻滚 夏收在即", "麦浪翻滚，夏收在即"),
+        ("市人大常委会召开座谈会 助推经济稳进提质", "市人大常委会召开座谈会，助推经济稳进提质"),
+        ("县篮球联赛昨晚收官城关队以69:50战胜溪口队夺得冠军", "县篮球联赛昨晚收官城关队，以69:50战胜溪口队夺得冠军"),
+        (
+            "全面深化除险保安聚焦聚力平安建设以实际行动迎接党的二十大胜利召开",
+            "全面深化除险保安聚焦聚力平安建设，以实际行动迎接党的二十大胜利召开",
+        ),
+        ("二十四个字的标题不要停顿也能一口气读完的长度呀", "二十四个字的标题不要停顿也能一口气读完的长度呀"),
+        # each run between punctuation counts by itself
+        ("县里开会，已有标点的长标题不再另加停顿哪怕它很长", "县里开会，已有标点的长标题不再另加停顿哪怕它很长"),
+    ],
+)
+def test_headline_pauses(printed: str, paused: str):
+    assert headline_pauses(printed) == paused
+
+
+def test_a_column_titled_only_jianxun_is_not_announced_twice():
+    brief = Article(title="简讯", kind="brief", paragraphs=("县图书馆开放。（通讯员 李晨）",))
+    said = [s.spoken for s in build_script(Edition(articles=(brief,)), "临溪日报").articles[0].segments]
+    assert said == ["下面是简讯。", "县图书馆开放。", "通讯员李晨报道。"]
+
+
+def test_a_papers_older_photo_wording_still_works():
+    photo = article(kind="photo", credits=(Credit("摄影", "王强"),))
+    assert credits_line(photo, {**default_wording(), "photo_credits": "摄影:{names}。"}) == "摄影:王强。"

@@ -110,7 +110,7 @@ def test_a_pooled_call_that_fails_costs_only_the_item_whose_text_fails(
 ):
     # 晨练's title shares the anchor's pooled call with the opening and the other title;
     # the service never answers that title, on its own or pooled.
-    fake.add_fault("no_audio", match="晨练。摄影")
+    fake.add_fault("no_audio", match="图片新闻。晨练。")
     out = tmp_path / "out"
     result = build(out, config, "--engine", "edge", "--allow-partial")
     assert result.exit_code == 1
@@ -118,7 +118,7 @@ def test_a_pooled_call_that_fails_costs_only_the_item_whose_text_fails(
     assert data["failed"] == ["晨练"] and [c["title"] for c in data["clips"]] == ["临溪启动老旧小区改造"]
     assert decoded_seconds(out / "2023-05-18" / data["clips"][0]["file"]) > 3
     texts = [r.text for r in fake.requests]
-    assert any("晨练。摄影" in t and "临溪启动" in t for t in texts)  # it was pooled first
+    assert any("图片新闻。晨练。" in t and "临溪启动" in t for t in texts)  # it was pooled first
     assert any("临溪启动老旧小区改造" in t and "晨练" not in t for t in texts)  # then asked alone
 
 

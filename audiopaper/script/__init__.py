@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from audiopaper.edition import Article, Edition
+from audiopaper.edition import Article, Credit, Edition
 from audiopaper.script.lexicon import Lexicon, default_lexicon
 from audiopaper.script.segments import MAX_BYTES, split_for_engine
 from audiopaper.script.spoken import to_spoken
@@ -190,17 +191,28 @@ class Script:
         return [(a.article.title if a else None, c) for _, a, segments in self.items() for c in engine_calls(segments)]
 
 
-def say(
-    written: str, role: str, part: str, pause: str = PAUSE_SEGMENT, lexicon: Lexicon | None = None
-) -> list[Segment]:
-    """Cut `written` into engine calls; the last one carries `pause`.
+def speak(text: str, lexicon: Lexicon | None = None, names: Mapping[str, str] | None = None) -> str:
+    """What the engine is given for printed `text`: the lexicon's substitutes and the
+    edition's names (see :meth:`Lexicon.known_names`) first, at jieba word boundaries of the
+    printed text, then numbers and symbols in words."""
+    if lexicon is not None:
+        text = lexicon.apply(text, names=names is None, known=names)[0]
+    return to_spoken(text)
 
-    The lexicon's substitutes go in before numbers are spelled out, at jieba word
-    boundaries of the printed text."""
+
+def say(
+    written: str,
+    role: str,
+    part: str,
+    pause: str = PAUSE_SEGMENT,
+    lexicon: Lexicon | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[Segment]:
+    """Cut `written` into engine calls; the last one carries `pause`."""
     pieces = split_for_engine(written)
     return [
         Segment(
-            spoken=_ends_sentence(to_spoken(lexicon.apply(piece, names=True)[0] if lexicon else piece)),
+            spoken=_ends_sentence(speak(piece, lexicon, names)),
             written=piece,
             role=role,
             part=part,
@@ -224,17 +236,13 @@ def _date_words(date: str) -> tuple[str, str]:
     return f"{day.year}年{day.month}月{day.day}日", "星期" + WEEKDAYS[day.weekday()]
 
 
-def credits_line(article: Article, wording: Mapping[str, str], name: Callable[[str], str] = str) -> str | None:
-    """本报记者胡佳英、通讯员查放、陈明远报道 / 摄影:王强、徐冰艳 / 据新华社报道.
+_PHOTO_ROLE = "摄影"
 
-    `name` maps each printed name to how it is said (a surname's special reading)."""
-    wire = _WIRE.search(article.dateline or "")
-    if article.kind == "photo" and article.credits:
-        return wording["photo_credits"].format(names="、".join(name(c.name) for c in article.credits))
-    if not article.credits:
-        return wording["wire_credits"].format(agency=wire.group(1)) if wire else None
+
+def _people(credits: Sequence[Credit], wording: Mapping[str, str], wire: str | None, name: Callable[[str], str]) -> str:
+    """本报记者胡佳英、通讯员查放、陈明远: consecutive names of one role share it."""
     groups: list[tuple[str, list[str]]] = []
-    for credit in article.credits:
+    for credit in credits:
         if groups and groups[-1][0] == credit.role:
             groups[-1][1].append(name(credit.name))
         else:
@@ -242,9 +250,87 @@ def credits_line(article: Article, wording: Mapping[str, str], name: Callable[[s
     people = []
     for role, names in groups:
         if role == "记者":
-            role = wording["wire_reporter"].format(agency=wire.group(1)) if wire else wording["staff_reporter"]
+            role = wording["wire_reporter"].format(agency=wire) if wire else wording["staff_reporter"]
+        elif role == _PHOTO_ROLE:
+            role = ""  # 王磊摄: the verb says it
         people.append(role + "、".join(names))
-    return wording["credits"].format(people="、".join(people))
+    return "、".join(people)
+
+
+def credits_line(article: Article, wording: Mapping[str, str], name: Callable[[str], str] = str) -> str | None:
+    """本报记者胡佳英、通讯员查放、陈明远报道 / 本报记者王磊摄 / 据新华社报道.
+
+    `name` maps each printed name to how it is said (a surname's special reading)."""
+    wire = _WIRE.search(article.dateline or "")
+    agency = wire.group(1) if wire else None
+    if article.kind == "photo" and article.credits:
+        # {names}: the field's name before {people}, still in some papers' settings
+        names = "、".join(name(c.name) for c in article.credits)
+        return wording["photo_credits"].format(people=_people(article.credits, wording, agency, name), names=names)
+    if not article.credits:
+        return wording["wire_credits"].format(agency=agency) if agency else None
+    key = "brief_credits" if article.kind == "brief" else "credits"
+    return wording[key].format(people=_people(article.credits, wording, agency, name))
+
+
+# A credit in brackets closing a brief's item: ……开通。（通讯员 叶青青）
+_ITEM_ROLES = ("本报记者", "记者", "通讯员", "实习生", "见习记者", "特约记者", "摄影")
+_ITEM_CREDIT = re.compile(r"[（(]\s*((?:" + "|".join(_ITEM_ROLES) + r")[^（）()]{1,40})[）)]\s*$")
+
+
+def item_credit(paragraph: str) -> tuple[str, tuple[Credit, ...]]:
+    """A brief's item and the credits printed at its end: (item without them, credits)."""
+    m = _ITEM_CREDIT.search(paragraph)
+    if not m:
+        return paragraph, ()
+    credits: list[Credit] = []
+    role = ""
+    for token in re.split(r"[\s、，,]+", m.group(1).strip()):
+        for known in _ITEM_ROLES:
+            if token.startswith(known):
+                role, token = known.removeprefix("本报"), token[len(known) :]
+                break
+        if token and role:
+            credits.append(Credit(role, token))
+    if not credits:
+        return paragraph, ()
+    return paragraph[: m.start()].rstrip(), tuple(credits)
+
+
+_SPACE = re.compile(r"(?<=\S)[ \t\u3000]+(?=\S)")
+# Punctuation a reader pauses at; a colon or point inside a number (69:50, 1.5) is none.
+_PUNCTUATION = re.compile(r"[，,、；;。！!？?“”‘’《》（）()—…·]|(?<!\d)[:：.](?!\d)")
+_NUMBERISH = re.compile(r"[\w.:：%·]", re.ASCII)
+_BINDS_NEXT = frozenset("以 在 为 对 把 被 向 从 与 和 及 将 由 于 让 给 跟 同 就 按 经 据 至 到 比".split())
+_BINDS_PREVIOUS = frozenset("的 了 着 过 之 地 得 等".split())
+BREATH_AFTER = 25  # characters of a headline without punctuation before a breath pause
+
+
+def headline_pauses(text: str) -> str:
+    """A headline as the newsreader phrases it: a printed space is a pause
+    (麦浪翻滚 夏收在即), and a run of 25 or more characters without punctuation gets a breath
+    at the word boundary nearest its middle."""
+    from audiopaper.normalize.words import cut
+
+    text = _SPACE.sub("，", text.strip())
+    out = []
+    for run in re.split(r"(" + _PUNCTUATION.pattern + r")", text):
+        while len(run) >= BREATH_AFTER:
+            words, position, cuts = cut(run), 0, []
+            for word, following in itertools.pairwise(words):
+                position += len(word)
+                if _NUMBERISH.match(run[position - 1]) and _NUMBERISH.match(run[position]):
+                    continue  # never inside 69:50
+                # a breath after 以/在/对 or before 的/了 parts words that belong together
+                bound = word in _BINDS_NEXT or following in _BINDS_PREVIOUS
+                cuts.append((abs(position - len(run) / 2) + (len(run) if bound else 0), position))
+            if not cuts:
+                break
+            middle = min(cuts)[1]
+            out.append(run[:middle] + "，")
+            run = run[middle:]
+        out.append(run)
+    return "".join(out)
 
 
 def headline(article: Article) -> str:
@@ -252,15 +338,68 @@ def headline(article: Article) -> str:
     return "。".join(p.strip().rstrip("。") for p in parts if p and p.strip()) + "。"
 
 
-def article_segments(article: Article, wording: Mapping[str, str], lexicon: Lexicon) -> list[Segment]:
-    segments = say(headline(article), "anchor", "title", PAUSE_TITLE, lexicon)
+def _spoken_headline(article: Article) -> str:
+    parts = [article.kicker, article.title, article.subtitle]
+    return "。".join(headline_pauses(p.strip().rstrip("。")) for p in parts if p and p.strip()) + "。"
+
+
+def article_segments(
+    article: Article,
+    wording: Mapping[str, str],
+    lexicon: Lexicon,
+    names: Mapping[str, str] | None = None,
+) -> list[Segment]:
+    """What the newsreader says for one article, standing alone.
+
+    News: headline, credits, body. A photo: the cue 图片新闻, its title, the caption, then
+    who took it. A brief column: the cue 下面是简讯, then each item with the credit printed
+    at its end read after it; credits the edition gives only for the whole column are read
+    after the last item, never before the first."""
+    names = names if names is not None else lexicon.known_names(_texts(article), [c.name for c in article.credits])
+
+    def name(printed: str) -> str:
+        return names.get(printed) or lexicon.speak_name(printed)
+
+    def credits(line: str | None, spoken: str | None) -> list[Segment]:
+        if not line:
+            return []
+        return [Segment(_ends_sentence(to_spoken(spoken or line)), line, "anchor", "credits", PAUSE_TITLE)]
+
+    cue = {"photo": wording["photo_cue"], "brief": wording["brief_cue"]}.get(article.kind)
+    segments = [Segment(_ends_sentence(speak(cue, lexicon, names)), cue, "anchor", "cue")] if cue else []
+    title = headline(article)
+    if not (cue and title.rstrip("。") in cue):  # 下面是简讯 says a column titled 简讯 already
+        spoken_title = _ends_sentence(speak(_spoken_headline(article), lexicon, names))
+        segments.append(Segment(spoken_title, title, "anchor", "title", PAUSE_TITLE))
     line = credits_line(article, wording)
-    if line:
-        spoken = credits_line(article, wording, lexicon.speak_name) or line
-        segments.append(Segment(to_spoken(spoken), line, "anchor", "credits", PAUSE_TITLE))
+    if article.kind == "news":
+        segments += credits(line, credits_line(article, wording, name))
     for paragraph in article.paragraphs:
-        segments += say(paragraph, "reporter", "body", PAUSE_PARAGRAPH, lexicon)
+        item, own = item_credit(paragraph) if article.kind == "brief" else (paragraph, ())
+        segments += say(item, "reporter", "body", PAUSE_PARAGRAPH, lexicon, names)
+        if own:
+            by = Article(title=article.title, paragraphs=(), credits=own)
+            segments += credits(credits_line(by, wording), credits_line(by, wording, name))
+    if article.kind in ("photo", "brief"):
+        segments += credits(line, credits_line(article, wording, name))
     return segments
+
+
+def edition_names(edition: Edition, lexicon: Lexicon) -> dict[str, str]:
+    """The people the edition names whose surname has a reading of its own, printed ->
+    spoken, so that each is read the same way in every article (see Lexicon.known_names)."""
+    texts: list[str] = []
+    credited: list[str] = []
+    for article in edition.spoken_articles:
+        texts += _texts(article)
+        credited += [c.name for c in article.credits]
+        if article.kind == "brief":
+            credited += [c.name for p in article.paragraphs for c in item_credit(p)[1]]
+    return lexicon.known_names(texts, credited)
+
+
+def _texts(article: Article) -> list[str]:
+    return [t for t in (article.kicker, article.title, article.subtitle, *article.paragraphs) if t]
 
 
 def _page_title(page: int | None, names: Mapping[str, str], wording: Mapping[str, str]) -> str | None:
@@ -286,15 +425,21 @@ def build_script(
     words = {**default_wording(), **(wording or {})}
     lexicon = lexicon or default_lexicon()
     articles = edition.spoken_articles
-    fields = {"paper": paper, "count": len(articles)}
+    names = edition_names(edition, lexicon)
+    news = [a for a in articles if a.kind == "news"]
+    fields = {"paper": paper, "count": len(news)}
     if edition.date:
         date, weekday = _date_words(edition.date)
         opening = words["opening"].format(date=date, weekday=weekday, **fields)
     else:
         opening = words["opening_undated"].format(**fields)
-    lead = [a.title for a in articles[: int(words["rundown_count"])]]
+    # The rundown names news only: a photo's title or a 简讯 column is no headline.
+    lead = news[: int(words["rundown_count"])]
+    spoken_opening = opening
     if lead:
-        opening += words["rundown"].format(headlines=words["rundown_joiner"].join(lead))
+        opening += words["rundown"].format(headlines=words["rundown_joiner"].join(a.title for a in lead))
+        paused = words["rundown_joiner"].join(headline_pauses(a.title) for a in lead)
+        spoken_opening += words["rundown"].format(headlines=paused)
 
     pages: dict[str, str] = dict(edition.extra.get("pages") or {})
     groups: list[tuple[str | None, list[Article]]] = []
@@ -313,18 +458,20 @@ def build_script(
         intro: list[Segment] = []
         if title and len(groups) > 1:
             template = words["first_section"] if n == 0 else words["next_section"]
-            intro = say(template.format(section=title), "anchor", "section", PAUSE_TITLE, lexicon)
+            intro = say(template.format(section=title), "anchor", "section", PAUSE_TITLE, lexicon, names)
         scripts = []
         for article in members:
             index += 1
-            scripts.append(
-                ArticleScript(index=index, article=article, segments=tuple(article_segments(article, words, lexicon)))
-            )
+            segments = tuple(article_segments(article, words, lexicon, names))
+            scripts.append(ArticleScript(index=index, article=article, segments=segments))
         built.append(Section(title=title, intro=tuple(intro), articles=tuple(scripts)))
+    opening_segment = Segment(
+        _ends_sentence(speak(spoken_opening, lexicon, names)), opening, "anchor", "opening", PAUSE_TITLE
+    )
     return Script(
         paper=paper,
         date=edition.date,
-        opening=tuple(say(opening, "anchor", "opening", PAUSE_TITLE, lexicon)),
+        opening=(opening_segment,),
         sections=tuple(built),
         closing=tuple(say(words["closing"].format(paper=paper), "anchor", "closing")),
     )

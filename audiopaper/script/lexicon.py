@@ -11,14 +11,17 @@ lexicon's words added, so the global jieba dictionary other code uses stays as
 it was.
 
 Surname readings apply to person names only: to bylines through
-:meth:`Lexicon.speak_name`, and to body text through ``apply(text, names=True)``,
-which trusts jieba's person-name tag only when it is believable (see
-:meth:`Lexicon._is_person_name`): jieba tags 朴素 as a name, for one.
+:meth:`Lexicon.speak_name`, and to body text through the names an edition is found to
+hold (:meth:`Lexicon.known_names`: credits, names around titles and roles, jieba's
+person-name tag where it is believable, see :meth:`Lexicon._is_person_name`; jieba tags
+朴素 as a name, for one), read the same way wherever they appear via
+``apply(text, known=...)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +50,29 @@ _COMMON_SURNAMES = frozenset(
 )
 
 
+# Titles and forms of address that follow a person's name or surname (单书记, 曾局长,
+# 解先生) or stand before it (书记单雪). Kinship words (阿姨, 大爷) are forms of address too:
+# 单阿姨 is Mrs Shan.
+TITLES = tuple(
+    sorted(
+        (
+            "书记 副书记 市长 副市长 县长 副县长 区长 副区长 镇长 副镇长 乡长 村长 省长 主席 副主席"
+            " 局长 副局长 主任 副主任 处长 科长 所长 站长 校长 副校长 院长 副院长 部长 厅长 委员"
+            " 董事长 总经理 经理 老板 厂长 会长 社长 馆长 行长 队长 组长 班长 网格长 指导员 政委"
+            " 老师 教授 博士 医生 大夫 护士 师傅 警官 民警 法官 检察官 律师 记者 代表 教练 队员 选手"
+            " 先生 女士 小姐 同志 同学 老人 老汉 大爷 大妈 大娘 大姐 大哥 阿姨 叔叔 奶奶 爷爷 婆婆"
+        ).split(),
+        key=len,
+        reverse=True,
+    )
+)
+# After a bare surname only forms of address count: 曾代表公司 is "once represented", 解老人
+# 之忧 "ease the elderly's worry", 区委员会 a district committee.
+_NOT_AFTER_BARE_SURNAME = frozenset("代表 委员 记者 老人 民警 队员 选手 同学 同志 指导员 政委 老汉".split())
+# Roles that stand right before a name in a text: 记者单雪, 通讯员曾力.
+_ROLES = ("记者", "通讯员", "实习生", "摄影", "编辑", "见习记者", "特约记者", *TITLES)
+
+
 @dataclass(frozen=True)
 class Change:
     """One substitution: ``written`` at ``position`` (in the input text) became ``spoken``."""
@@ -73,6 +99,8 @@ class LexiconError(ValueError):
 class Lexicon:
     words: dict[str, str] = field(default_factory=dict)
     surnames: dict[str, str] = field(default_factory=dict)
+    # (kind, written) -> the reviewed reading in pinyin with tone numbers, where given
+    readings: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> Lexicon:
@@ -86,14 +114,19 @@ class Lexicon:
             if not line or line.startswith("#"):
                 continue
             cols = [c.strip() for c in raw.split("\t")]
-            if len(cols) not in (2, 3) or not cols[0] or not cols[1]:
-                raise LexiconError(f"{source}:{n}: want written<TAB>spoken[<TAB>surname]: {raw!r}")
-            if len(cols) == 3 and cols[2] not in ("", "surname"):
-                raise LexiconError(f"{source}:{n}: unknown kind {cols[2]!r} (only 'surname')")
-            if len(cols) == 3 and cols[2] == "surname":
+            if len(cols) not in (2, 3, 4) or not cols[0] or not cols[1]:
+                raise LexiconError(f"{source}:{n}: want written<TAB>spoken[<TAB>surname[<TAB>reading]]: {raw!r}")
+            kind = cols[2] if len(cols) > 2 else ""
+            if kind not in ("", "surname"):
+                raise LexiconError(f"{source}:{n}: unknown kind {kind!r} (only 'surname')")
+            if kind == "surname":
                 lexicon.surnames[cols[0]] = cols[1]
             else:
                 lexicon.words[cols[0]] = cols[1]
+            if len(cols) == 4 and cols[3]:
+                if len(cols[3].split()) != len(cols[1]):
+                    raise LexiconError(f"{source}:{n}: reading {cols[3]!r} is not one syllable a character")
+                lexicon.readings[(kind, cols[0])] = cols[3]
         return lexicon
 
     # --- jieba: the package's one dictionary (normalize.words loads it once, quietly) ---
@@ -119,11 +152,9 @@ class Lexicon:
 
     def _tagged(self, text: str) -> Iterable[tuple[str, str, int]]:
         """(word, tag, position) for every token of ``text``, with jieba's part-of-speech
-        tags: for lint, where the extra ~80 MB of tag tables do not matter."""
-        position = 0
-        for pair in self._pos_tokenizer.cut(text):
-            yield pair.word, pair.flag, position
-            position += len(pair.word)
+        tags (the normalizer loads the same tables)."""
+        self._pos_tokenizer  # noqa: B018  (adds the lexicon's words first)
+        return _pos_tagged(text)
 
     def _guessed(self, text: str) -> Iterable[tuple[str, str, int]]:
         """(word, tag, position) with a cheap name guess instead of POS tagging: a word
@@ -163,28 +194,116 @@ class Lexicon:
             return len(given) == 2 if len(surname) == 1 else len(given) in (1, 2)
         return word[0] in _COMMON_SURNAMES and 2 <= len(word) <= 3
 
+    def known_names(self, texts: Iterable[str], credited: Iterable[str] = ()) -> dict[str, str]:
+        """Every person an edition names whose surname has its own reading: printed form ->
+        spoken form, for :meth:`apply` to read the same way wherever it appears.
+
+        People are found in the credits; before or after a title or role (单雪书记, 单书记,
+        记者曾力, 解先生); and by jieba's part-of-speech tag ``nr`` under the conservative
+        rule of :meth:`_is_person_name`. A surname with a title (单书记) is kept as it is
+        printed, so 单书记 is read 善书记 everywhere, whoever introduced him.
+        """
+        found: dict[str, str] = {}
+
+        def add(name: str) -> None:
+            spoken = self.speak_name(name)
+            if spoken != name:
+                found[name] = spoken
+
+        for name in credited:
+            add(name.strip())
+        if not self.surnames:
+            return found
+        surnames = "|".join(sorted(map(re.escape, self.surnames), key=len, reverse=True))
+        titles = "|".join(TITLES)
+        before_title = re.compile(rf"(?=((?:{surnames})[\u4e00-\u9fff]{{0,2}}?)({titles}))")
+        freq = self._tokenizer.FREQ
+        for text in (sentence for t in texts for sentence in _SENTENCE.findall(t)):
+            if not any(s in text for s in self.surnames):
+                continue
+            tokens = list(self._tokenizer.tokenize(text))
+            # Tagging is slow: only where a word starts with a surname and is one, or is no
+            # common word (单位, 曾经 and 检查 are; 单雪 and 单 are not).
+            if not any(
+                w.startswith(tuple(self.surnames)) and (w in self.surnames or (freq.get(w) or 0) <= _MAX_NAME_FREQ)
+                for w, _, _ in tokens
+            ):
+                continue
+            starts = {start for _, start, _ in tokens}
+            ends = {end for _, _, end in tokens}
+            tagged = list(self._tagged(text))
+            tagged_words = {(position, word) for word, _, position in tagged}
+            for m in before_title.finditer(text):
+                name, title = m.group(1), m.group(2)
+                if m.start() not in starts or m.start() + len(name) + len(title) not in ends:
+                    continue  # 简单书记, 区委员会: the characters belong to other words
+                if name in self.surnames:
+                    if m.start() + len(name) in starts and title not in _NOT_AFTER_BARE_SURNAME:
+                        add(name + title)
+                    continue
+                # 曾任市长, 查处主任: a word stands before the title, not a name; a short
+                # name is believed only where the tagger keeps it whole (单雪书记)
+                _, given = self._split_surname(name)
+                whole = (m.start(), name) in tagged_words
+                if (freq.get(name) or 0) <= _MAX_NAME_FREQ and (whole or len(given) == 2):
+                    add(name)
+            previous = ""
+            for word, tag, _ in tagged:
+                if not word.strip():
+                    continue  # 通讯员 叶青青: the space between role and name
+                surname, given = self._split_surname(word)
+                after_role = previous.endswith(_ROLES) and surname and 1 <= len(given) <= 2
+                if after_role and (self._tokenizer.FREQ.get(word) or 0) <= _MAX_NAME_FREQ:
+                    add(word)
+                elif self._is_person_name(word, tag):
+                    add(word)
+                previous = word
+        return found
+
     # --- application ---
 
-    def apply(self, text: str, names: bool = False) -> tuple[str, list[Change]]:
-        """Substitute lexicon words at word boundaries (and surnames in names if asked)."""
-        if not self.words and not (names and self.surnames):
+    def apply(self, text: str, names: bool = False, known: Mapping[str, str] | None = None) -> tuple[str, list[Change]]:
+        """Substitute lexicon words at word boundaries (and surnames in names if asked).
+
+        ``known`` (from :meth:`known_names`) are names read the same way wherever they start
+        a word, also where jieba would cut them apart (单雪说 -> 单/雪说). With ``known``,
+        only those names get a surname's reading: the cheap guess ``names`` makes from one
+        piece of text alone also takes 曾多次 for a name."""
+        if not self.words and not (names and self.surnames) and not known:
             return text, []
-        out: list[str] = []
-        changes: list[Change] = []
+        spans: list[tuple[int, int, str]] = []  # (start, end, spoken), in order, not overlapping
+        names = names and known is None
         if names:
-            tokens: Iterable[tuple[str, str, int]] = self._guessed(text)
+            tokens: list[tuple[str, str, int]] = list(self._guessed(text))
         else:
-            tokens = ((w, "", start) for w, start, _ in self._tokenizer.tokenize(text))
+            tokens = [(w, "", start) for w, start, _ in self._tokenizer.tokenize(text)]
+        if known:
+            starts = {position for _, _, position in tokens}
+            taken = [False] * len(text)
+            for name in sorted(known, key=len, reverse=True):
+                for m in re.finditer(re.escape(name), text):
+                    if m.start() in starts and not any(taken[m.start() : m.end()]):
+                        spans.append((m.start(), m.end(), known[name]))
+                        taken[m.start() : m.end()] = [True] * len(name)
+        else:
+            taken = [False] * len(text)
         for word, tag, position in tokens:
+            if any(taken[position : position + len(word)]):
+                continue
             spoken = self.words.get(word)
             if spoken is None and names and self._is_person_name(word, tag):
                 candidate = self.speak_name(word)
                 spoken = candidate if candidate != word else None
-            if spoken is None:
-                out.append(word)
-            else:
-                out.append(spoken)
-                changes.append(Change(word, spoken, position))
+            if spoken is not None:
+                spans.append((position, position + len(word), spoken))
+        out: list[str] = []
+        changes: list[Change] = []
+        cursor = 0
+        for start, end, spoken in sorted(spans):
+            out += [text[cursor:start], spoken]
+            changes.append(Change(text[start:end], spoken, start))
+            cursor = end
+        out.append(text[cursor:])
         return "".join(out), changes
 
     def polyphonic_in_names(self, text: str, known_names: Iterable[str] = ()) -> list[PolyphonicName]:
@@ -207,6 +326,21 @@ class Lexicon:
             if readings:
                 found.append(PolyphonicName(name, position, readings))
         return found
+
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
+
+
+@lru_cache(maxsize=8192)
+def _pos_tagged(text: str) -> tuple[tuple[str, str, int], ...]:
+    import jieba.posseg
+
+    out = []
+    position = 0
+    for pair in jieba.posseg.dt.cut(text):
+        out.append((pair.word, pair.flag, position))
+        position += len(pair.word)
+    return tuple(out)
 
 
 @lru_cache(maxsize=4096)
