@@ -40,11 +40,9 @@ MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 Check = Callable[[Any], Any]
 
 
-def setting(default: Any = None, check: Check | None = None, *, factory: Callable[[], Any] | None = None) -> Any:
-    metadata = {"check": check} if check else {}
-    if factory is not None:
-        return field(default_factory=factory, metadata=metadata)
-    return field(default=default, metadata=metadata)
+def setting(default: Any, check: Check) -> Any:
+    """A field with a default and its check (a field with a factory gives metadata={"check": ...})."""
+    return field(default=default, metadata={"check": check})
 
 
 def between(low: float, high: float, unit: str = "") -> Check:
@@ -247,9 +245,8 @@ def _wording(value: dict[str, str]) -> dict[str, str]:
         except ValueError as exc:
             raise ValueError(f"{key}: {exc}") from None
         if unknown:
-            raise ValueError(
-                f"{key}: unknown field {{{sorted(unknown)[0]}}}; it may use {', '.join(f'{{{f}}}' for f in sorted(allowed))}"
-            )
+            may = ", ".join(f"{{{f}}}" for f in sorted(allowed))
+            raise ValueError(f"{key}: unknown field {{{sorted(unknown)[0]}}}; it may use {may}")
     return value
 
 
@@ -331,7 +328,8 @@ class TtsSettings:
     concurrency: int = setting(3, between(1, 32))
     tries: int = setting(4, between(1, 20))  # per request, with exponential backoff and jitter between them
     timeout: int = setting(30, between(1, 600, " s"))  # seconds of silence before a try is abandoned
-    retry_delay_ms: int = setting(1000, between(0, 60_000, " ms"))  # the first retry's delay; it doubles, capped at 20 s
+    # the first retry's delay; it doubles, capped at 20 s
+    retry_delay_ms: int = setting(1000, between(0, 60_000, " ms"))
     cache: bool = True
     cache_dir: str | None = setting(None, _folder)  # default: $XDG_CACHE_HOME/audiopaper/speech
     cache_max_mb: int = setting(2048, between(0, 10_000_000, " MB"))
@@ -347,8 +345,8 @@ def _presets(engine: str) -> dict[str, Voice]:
 class VoiceSettings:
     """Per-engine, per-role voices. Roles: anchor (opening, titles), reporter (bodies)."""
 
-    espeak: dict[str, Voice] = setting(check=_voices, factory=lambda: _presets("espeak"))
-    edge: dict[str, Voice] = setting(check=_voices, factory=lambda: _presets("edge"))
+    espeak: dict[str, Voice] = field(default_factory=lambda: _presets("espeak"), metadata={"check": _voices})
+    edge: dict[str, Voice] = field(default_factory=lambda: _presets("edge"), metadata={"check": _voices})
 
     def for_engine(self, engine: str) -> dict[str, Voice]:
         return getattr(self, engine)
@@ -373,9 +371,10 @@ class Settings:
     audio: AudioSettings = field(default_factory=AudioSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
     voices: VoiceSettings = field(default_factory=VoiceSettings)
-    wording: dict[str, str] = setting(check=_wording, factory=dict)  # overrides script/wording.toml
+    wording: dict[str, str] = field(default_factory=dict, metadata={"check": _wording})  # overrides script/wording.toml
     sections: str = setting("pages", one_of(*SECTIONS))  # the paper's own pages, in its order; or "topics"
-    topics: dict[str, str] = setting(check=_topics, factory=dict)  # replaces script/topics.toml: name = "kw,kw"
+    # replaces script/topics.toml: name = "kw,kw"
+    topics: dict[str, str] = field(default_factory=dict, metadata={"check": _topics})
 
     def with_flags(self, **flags: Any) -> Settings:
         """Command-line flags win over the config; a flag left unset (None) does not."""
