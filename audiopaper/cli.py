@@ -116,6 +116,15 @@ def build(
             report = pipeline.render(plan, bar.update, allow_partial=allow_partial)
     for failure in report.failed:
         click.secho(f"failed: {failure}", fg="red", err=True)
+    damaged = getattr(getattr(plan.engine, "cache", None), "damaged", ())
+    if damaged:
+        click.secho(
+            f"warning: {len(damaged)} speech cache entr{'y' if len(damaged) == 1 else 'ies'} failed "
+            f"their checksum and {'was' if len(damaged) == 1 else 'were'} synthesized again "
+            f"(cache: {damaged[0].parent.parent})",
+            fg="yellow",
+            err=True,
+        )
     if not settings.quiet:
         minutes = report.duration_ms / 60000
         where = report.folder if report.published else "(not published: a complete edition is kept)"
