@@ -14,6 +14,7 @@ import click
 
 from audiopaper import __version__
 from audiopaper.errors import AudiopaperError
+from audiopaper.fsutil import writable_folder
 from audiopaper.resources import sample_page
 from audiopaper.settings import ENGINES, Settings, load_settings, settings_to_toml
 
@@ -29,6 +30,9 @@ def reports_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except AudiopaperError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # the file system said no (read-only, full, not a folder): what and where
+            where = f" {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing in the output was changed") from None
 
@@ -42,9 +46,9 @@ config_option = click.option(
 )
 
 
-out_option = click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder. Default: output."
-)
+# A plain path: whether it can be written (not a file, not read-only) is checked with the
+# config's `out` alike, in one line (fsutil.writable_folder).
+out_option = click.option("--out", type=click.Path(path_type=Path), help="Output folder. Default: output.")
 
 
 def _settings(config: Path | None, **flags: Any) -> Settings:
@@ -103,6 +107,7 @@ def build(
         settings = pipeline.sample_settings(settings)
         inputs = (sample_page(), *inputs)
     plan = pipeline.plan_build(list(inputs), settings)
+    writable_folder(settings.out)  # before any speech is asked for
     for note in plan.notes:
         click.secho(f"warning: {note}", fg="yellow", err=True)
     for warning in plan.edition.warnings:
@@ -169,6 +174,7 @@ def normalize(inputs: tuple[Path, ...], output: Path | None, fmt: str) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
+        writable_folder(output.parent, create=False)
         atomic_write_text(output, text)
 
 
@@ -299,6 +305,7 @@ def feed(out: Path | None, base_url: str | None, config: Path | None) -> None:
     settings = _settings(config, out=out, base_url=base_url)
     if not settings.out.is_dir():
         raise InputError(f"no such folder: {settings.out}")
+    writable_folder(settings.out, create=False)
     click.echo(rebuild(settings.out, settings))
 
 

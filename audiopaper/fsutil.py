@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -61,3 +62,24 @@ def replace_dir(staged: Path, final: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def writable_folder(folder: Path, create: bool = True) -> Path:
+    """`folder`, made if missing (and `create`), once a file could be written in it: a build
+    learns that OUT is read-only, a file, or under /proc before it asks for any speech.
+    OSError is raised as the system gave it, naming the path."""
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(folder))
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from None
+    os.close(fd)
+    os.unlink(probe)
+    return folder
