@@ -170,8 +170,13 @@ def _image(value: str) -> str:
     return value
 
 
+def is_url(value: str) -> bool:
+    """Whether `value` names a scheme (http:, javascript:, …) rather than a local path (C:\\ too)."""
+    return bool(re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value)) and not re.match(r"[A-Za-z]:[\\/]", value)
+
+
 def _image_or_url(value: str) -> str:
-    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value) and not re.match(r"[A-Za-z]:[\\/]", value):
+    if is_url(value):
         return http_url(value, query=True)  # hosted artwork; anything else with a scheme is refused
     return _image(value)
 
