@@ -41,7 +41,7 @@ def reports_errors(fn: F) -> F:
 
 config_option = click.option(
     "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder is refused by load_settings, in one line
     help="Settings file (TOML). Default: ./audiopaper.toml when present.",
 )
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from audiopaper.audio.loudness import PROFILES, Profile
 from audiopaper.errors import InputError
@@ -130,8 +130,15 @@ def http_url(value: str, *, query: bool = False) -> str:
         raise ValueError("must not hold a user name or password: the feed is public")
     if not query and (parts.query or parts.fragment or value.endswith(("?", "#"))):
         raise ValueError("must not have a query or fragment (files are published under it)")
-    del port
-    return value
+    if value.isascii():
+        return value
+    # 平湖日报.cn/有声版/: the host in IDNA and the path percent-encoded, as a feed's URLs must be.
+    try:
+        netloc = host.encode("idna").decode("ascii") + (f":{port}" if port is not None else "")
+    except UnicodeError:
+        raise ValueError("has a host name that is not a valid domain name") from None
+    safe = "/%:@!$&'()*+,;=-._~?"
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=safe), quote(parts.query, safe=safe), ""))
 
 
 def _base_url(value: str) -> str:

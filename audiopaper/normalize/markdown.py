@@ -103,6 +103,9 @@ def edition_from_markdown(text: str) -> Edition:
     if lines and lines[0].strip() == "---":
         i = 1
         while i < len(lines) and lines[i].strip() != "---":
+            if not lines[i].strip():
+                i += 1
+                continue
             key, colon, value = lines[i].partition(":")
             if not colon or not key.strip():
                 raise InputError(
