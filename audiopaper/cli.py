@@ -30,9 +30,9 @@ def reports_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except AudiopaperError as exc:
             raise click.ClickException(str(exc)) from None
-        except OSError as exc:  # the file system said no (read-only, full, not a folder): what and where
-            where = f" {exc.filename}" if exc.filename else ""
-            raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
+        except OSError as exc:  # the system said no (a disk full, a file gone): where and why, in one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing in the output was changed") from None
 

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from audiopaper.errors import InputError
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -66,20 +68,17 @@ def replace_dir(staged: Path, final: Path) -> None:
 
 def writable_folder(folder: Path, create: bool = True) -> Path:
     """`folder`, made if missing (and `create`), once a file could be written in it: a build
-    learns that OUT is read-only, a file, or under /proc before it asks for any speech.
-    OSError is raised as the system gave it, naming the path."""
-    if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
-    if create:
-        folder.mkdir(parents=True, exist_ok=True)
-    if not folder.exists():
-        raise FileNotFoundError(errno.ENOENT, "no such folder", str(folder))
-    if not folder.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    learns that OUT is read-only, a file, or under /proc before it asks for any speech."""
     try:
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "no such folder")
         fd, probe = tempfile.mkstemp(prefix=".write-test-", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(folder)) from None
-    os.close(fd)
-    os.unlink(probe)
+        raise InputError(f"cannot write {folder}: {exc.strerror or exc}") from None
     return folder
