@@ -52,7 +52,7 @@ out_option = click.option("--out", type=click.Path(path_type=Path), help="Output
 
 
 def _settings(config: Path | None, **flags: Any) -> Settings:
-    return load_settings(config).with_flags(**flags).validate()
+    return load_settings(config, flags=flags)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -403,9 +403,11 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _checked(obj: Any, prefix: str) -> Any:
+def _checked(obj: Any, prefix: str, only: set[str] | None = None) -> Any:
     changes: dict[str, Any] = {}
     for f in fields(obj):
+        if only is not None and f.name not in only:
+            continue
         value = getattr(obj, f.name)
         key = prefix + f.name
         if value is None:
@@ -474,8 +476,16 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
     return value
 
 
-def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settings:
-    """Defaults, then `config` (or ./audiopaper.toml when present)."""
+def load_settings(config: Path | None = None, cwd: Path | None = None, flags: dict[str, Any] | None = None) -> Settings:
+    """Defaults, then `config` (or ./audiopaper.toml when present), then the command line's
+    `flags` (those not None). Each value is checked once: the file's whole, since a bad value
+    in it is wrong even where a flag overrides it today; then the flags given."""
+    settings = _read(config, cwd).validate()
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    return _checked(settings.with_flags(**given), "", only=set(given)) if given else settings
+
+
+def _read(config: Path | None, cwd: Path | None) -> Settings:
     if config is None:
         candidate = (cwd or Path.cwd()) / CONFIG_NAME
         if not candidate.is_file():
@@ -498,7 +508,7 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         espeak={**defaults.espeak, **settings.voices.espeak},
         edge={**defaults.edge, **settings.voices.edge},
     )
-    return dataclasses.replace(settings, voices=merged).validate()
+    return dataclasses.replace(settings, voices=merged)
 
 
 def settings_to_toml(settings: Settings) -> str:
