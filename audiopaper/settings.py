@@ -461,7 +461,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
 def _coerce(hint: Any, value: Any, where: str) -> Any:
     text = str(hint)
     if "Path" in text:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not value.strip():  # Path("") would quietly be "."
             raise InputError(f"config: {where} must be a path string")
         return Path(value)
     expected: tuple[type, ...]
