@@ -14,6 +14,7 @@ import click
 
 from audiopaper import __version__
 from audiopaper.errors import AudiopaperError
+from audiopaper.fsutil import writable_folder
 from audiopaper.resources import sample_page
 from audiopaper.settings import ENGINES, Settings, load_settings, settings_to_toml
 
@@ -29,6 +30,9 @@ def reports_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except AudiopaperError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # the system said no (a disk full, a file gone): where and why, in one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing in the output was changed") from None
 
@@ -37,18 +41,18 @@ def reports_errors(fn: F) -> F:
 
 config_option = click.option(
     "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder is refused by load_settings, in one line
     help="Settings file (TOML). Default: ./audiopaper.toml when present.",
 )
 
 
-out_option = click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder. Default: output."
-)
+# A plain path: whether it can be written (not a file, not read-only) is checked with the
+# config's `out` alike, in one line (fsutil.writable_folder).
+out_option = click.option("--out", type=click.Path(path_type=Path), help="Output folder. Default: output.")
 
 
 def _settings(config: Path | None, **flags: Any) -> Settings:
-    return load_settings(config).with_flags(**flags).validate()
+    return load_settings(config, flags=flags)
 
 
 def _warn_owner(settings: Settings) -> None:
@@ -119,6 +123,7 @@ def build(
         settings = pipeline.sample_settings(settings)
         inputs = (sample_page(), *inputs)
     plan = pipeline.plan_build(list(inputs), settings)
+    writable_folder(settings.out)  # before any speech is asked for
     for note in plan.notes:
         click.secho(f"warning: {note}", fg="yellow", err=True)
     for warning in plan.edition.warnings:
@@ -133,6 +138,15 @@ def build(
             report = pipeline.render(plan, bar.update, allow_partial=allow_partial, change_base_url=change_base_url)
     for failure in report.failed:
         click.secho(f"failed: {failure}", fg="red", err=True)
+    damaged = getattr(getattr(plan.engine, "cache", None), "damaged", ())
+    if damaged:
+        click.secho(
+            f"warning: {len(damaged)} speech cache entr{'y' if len(damaged) == 1 else 'ies'} failed "
+            f"their checksum and {'was' if len(damaged) == 1 else 'were'} synthesized again "
+            f"(cache: {damaged[0].parent.parent})",
+            fg="yellow",
+            err=True,
+        )
     if not settings.quiet:
         minutes = report.duration_ms / 60000
         where = report.folder if report.published else "(not published: a complete edition is kept)"
@@ -237,6 +251,7 @@ def normalize(inputs: tuple[Path, ...], output: Path | None, fmt: str) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
+        writable_folder(output.parent, create=False)
         atomic_write_text(output, text)
 
 
@@ -372,6 +387,7 @@ def feed(out: Path | None, base_url: str | None, change_base_url: bool, config: 
     settings = _settings(config, out=out, base_url=base_url)
     if not settings.out.is_dir():
         raise InputError(f"no such folder: {settings.out}")
+    writable_folder(settings.out, create=False)
     _warn_owner(settings)
     click.echo(republish(settings.out, settings, change_base_url=change_base_url))
 

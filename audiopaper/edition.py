@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from audiopaper.errors import InputError
 
 KINDS = ("news", "photo", "brief", "notice")
+MAX_PAGE = 999  # a county daily has a dozen pages; a larger number is a typo or an attack
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,25 @@ def _fail(where: str, problem: str) -> InputError:
     return InputError(f"malformed edition: {where}: {problem}")
 
 
+def _text(value: str, where: str) -> str:
+    # Lone surrogates (JSON's "\ud800") cannot be written out as UTF-8, and control
+    # characters are not text a newsreader can say: both are refused here, not met later.
+    bad = next((ch for ch in value if _CONTROL.match(ch)), None)
+    if bad is not None:
+        raise _fail(where, f"holds the character U+{ord(bad):04X}, which is not text")
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
         raise _fail(f"{where}.{key}", f"expected a string or null, got {type(value).__name__}")
-    return value
+    return _text(value, f"{where}.{key}")
 
 
 def _req_str(obj: dict[str, Any], key: str, where: str) -> str:
@@ -89,9 +104,14 @@ def _req_str(obj: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
+def parse_date(value: str) -> str:
+    """YYYY-MM-DD (also accepted: the other ISO 8601 forms of a day); ValueError otherwise."""
+    return dt.date.fromisoformat(value).isoformat()
+
+
 def validate_date(value: str, where: str = "date") -> str:
     try:
-        return dt.date.fromisoformat(value).isoformat()
+        return parse_date(value)
     except ValueError:
         raise InputError(f"invalid {where} {value!r}: expected YYYY-MM-DD") from None
 
@@ -106,17 +126,18 @@ def _article_from(obj: Any, where: str) -> Article:
     if not isinstance(obj, dict):
         raise _fail(where, f"expected an object, got {type(obj).__name__}")
     page = obj.get("page")
-    if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 1):
-        raise _fail(f"{where}.page", "expected a page number from 1, or null")
+    if page is not None and (not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE):
+        raise _fail(f"{where}.page", f"{_shown(page)} is not a page number from 1 to {MAX_PAGE}, or null")
     kind = obj.get("kind", "news")
-    if kind not in KINDS:
-        raise _fail(f"{where}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise _fail(f"{where}.kind", f"{_shown(kind)} is not one of {', '.join(KINDS)}")
     paragraphs = obj.get("paragraphs")
     if not isinstance(paragraphs, list):
         raise _fail(f"{where}.paragraphs", "expected a list of strings")
     for i, p in enumerate(paragraphs):
         if not isinstance(p, str):
             raise _fail(f"{where}.paragraphs[{i}]", "expected a string")
+        _text(p, f"{where}.paragraphs[{i}]")
     credits = obj.get("credits") or []
     if not isinstance(credits, list):
         raise _fail(f"{where}.credits", "expected a list")
@@ -132,18 +153,49 @@ def _article_from(obj: Any, where: str) -> Article:
     )
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _opt_index(obj: dict[str, Any], key: str, where: str) -> int | None:
+    value = obj.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise _fail(f"{where}.{key}", f"{_shown(value)} is not an index from 0, or null")
+    return value
+
+
 def _warning_from(obj: Any, where: str) -> EditionWarning:
     if isinstance(obj, str):
-        return EditionWarning(message=obj)
+        return EditionWarning(message=_text(obj, where))
     if not isinstance(obj, dict) or not isinstance(obj.get("message"), str):
         raise _fail(where, "expected a string or an object with a message")
-    return EditionWarning(message=obj["message"], article=obj.get("article"), paragraph=obj.get("paragraph"))
+    return EditionWarning(
+        message=_text(obj["message"], f"{where}.message"),
+        article=_opt_index(obj, "article", where),
+        paragraph=_opt_index(obj, "paragraph", where),
+    )
+
+
+def _pages(value: Any) -> dict[str, str]:
+    """The pages' names, {"1": "要闻"}: what the script's section intros say."""
+    if not isinstance(value, dict):
+        raise _fail("pages", "expected an object of page numbers and names")
+    for number, name in value.items():
+        if not re.fullmatch(r"[0-9]{1,3}", number) or not 1 <= int(number) <= MAX_PAGE:
+            raise _fail("pages", f"{_shown(number)} is not a page number from 1 to {MAX_PAGE}")
+        if not isinstance(name, str):
+            raise _fail(f"pages.{number}", "expected a string")
+        _text(name, f"pages.{number}")
+    return value
 
 
 _KNOWN = {"paper", "date", "articles", "warnings", "source"}
 
 
-def edition_from_dict(obj: Any) -> Edition:
+def edition_from_dict(obj: Any, article: Callable[[int], str] = "articles[{}]".format) -> Edition:
+    """The one way into an edition from outside: JSON and Markdown both come through here.
+    `article(i)` names the i-th article in messages (Markdown names it by its line)."""
     if not isinstance(obj, dict):
         raise _fail("edition", "expected a JSON object")
     if "articles" not in obj:
@@ -154,19 +206,22 @@ def edition_from_dict(obj: Any) -> Edition:
     date = _opt_str(obj, "date", "edition")
     if date is not None:
         try:
-            date = dt.date.fromisoformat(date).isoformat()
+            date = parse_date(date)
         except ValueError:
-            raise _fail("date", f"{date!r} is not an ISO date YYYY-MM-DD") from None
+            raise _fail("date", f"{_shown(date)} is not an ISO date YYYY-MM-DD") from None
     warnings = obj.get("warnings") or []
     if not isinstance(warnings, list):
         raise _fail("warnings", "expected a list")
+    extra = {k: v for k, v in obj.items() if k not in _KNOWN}
+    if extra.get("pages") is not None:
+        extra["pages"] = _pages(extra["pages"])
     return Edition(
-        articles=tuple(_article_from(a, f"articles[{i}]") for i, a in enumerate(articles)),
+        articles=tuple(_article_from(a, article(i)) for i, a in enumerate(articles)),
         paper=_opt_str(obj, "paper", "edition"),
         date=date,
         warnings=tuple(_warning_from(w, f"warnings[{i}]") for i, w in enumerate(warnings)),
         source=_opt_str(obj, "source", "edition"),
-        extra={k: v for k, v in obj.items() if k not in _KNOWN},
+        extra=extra,
     )
 
 
@@ -198,11 +253,21 @@ def edition_to_json(edition: Edition) -> str:
     return json.dumps(edition_to_dict(edition), ensure_ascii=False, indent=1) + "\n"
 
 
-def edition_from_json(text: str, source: str = "edition") -> Edition:
+def load_json(text: str, source: str) -> Any:
+    """json.loads, with every way it can fail as one line: bad syntax, nesting too deep for
+    the parser, a number too long to convert."""
     try:
-        obj = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{source}: not valid JSON (nested too deep)") from None
+    except ValueError as exc:  # int('9' * 5000): Python's limit on converting digits
+        raise InputError(f"{source}: not valid JSON ({str(exc).split(';')[0]})") from None
+
+
+def edition_from_json(text: str, source: str = "edition") -> Edition:
+    obj = load_json(text, source)
     try:
         return edition_from_dict(obj)
     except InputError as exc:

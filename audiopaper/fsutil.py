@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextvars
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from audiopaper.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -75,3 +78,21 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def writable_folder(folder: Path, create: bool = True) -> Path:
+    """`folder`, made if missing (and `create`), once a file could be written in it: a build
+    learns that OUT is read-only, a file, or under /proc before it asks for any speech."""
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "no such folder")
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"cannot write {folder}: {exc.strerror or exc}") from None
+    return folder

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from audiopaper.edition import comparable, edition_from_json, edition_to_json
 from audiopaper.errors import InputError
+from audiopaper.normalize import edition_from_markdown
 from tests.conftest import SAMPLE_GOLD
 
 GOLD = SAMPLE_GOLD.read_text("utf-8")
@@ -52,3 +54,41 @@ def test_malformed_editions_name_the_field(text: str, field: str):
 def test_unknown_fields_are_kept_for_other_readers():
     edition = edition_from_json('{"articles": [], "layout": {"columns": 5}}')
     assert json.loads(edition_to_json(edition))["layout"] == {"columns": 5}
+
+
+# One defect, written both ways an editor may hand an edition in: the same rule refuses both.
+DEFECTS = [
+    # (what is wrong, the JSON article/edition fields, the Markdown, the field the message names)
+    ("empty title", {"title": " "}, "# \n", "title"),
+    ("page not a number", {"page": "一"}, "# 标题\n- 版面: 一\n", "page"),
+    ("page zero", {"page": 0}, "# 标题\n- 版面: 0\n", "page"),
+    ("page beyond any paper", {"page": 100000}, "# 标题\n- 版面: 100000\n", "page"),
+    ("unknown kind", {"kind": "广告"}, "# 标题\n- 类型: 广告\n", "kind"),
+    ("credit without a name", {"credits": [{"role": "记者", "name": ""}]}, "# 标题\n- 署名: 记者\n", "name"),
+    ("a control character", {"title": "标\x07题"}, "# 标\x07题\n", "U+0007"),
+]
+
+
+@pytest.mark.parametrize(("what", "fields", "md", "named"), DEFECTS, ids=[d[0] for d in DEFECTS])
+def test_json_and_markdown_are_refused_by_the_same_rule(what: str, fields: dict, md: str, named: str):
+    article = {"title": "标题", "paragraphs": ["正文。"], **fields}
+    with pytest.raises(InputError, match=re.escape(named)) as from_json:
+        edition_from_json(json.dumps({"articles": [article]}))
+    with pytest.raises(InputError, match=re.escape(named)) as from_md:
+        edition_from_markdown(md + "\n正文。\n")
+    # The same words after the field's place: "articles[0].page: ..." / "article 1 (line 1).page: ..."
+    assert str(from_json.value).split(named, 1)[1] == str(from_md.value).split(named, 1)[1]
+
+
+@pytest.mark.parametrize("date", ["2023-02-30", "../../x", "2023-13-01", "tomorrow"])
+def test_a_front_matter_date_is_checked_as_the_json_date_is(date: str):
+    with pytest.raises(InputError, match="is not an ISO date") as from_json:
+        edition_from_json(json.dumps({"date": date, "articles": []}))
+    with pytest.raises(InputError, match="is not an ISO date") as from_md:
+        edition_from_markdown(f"---\ndate: {date}\n---\n\n# 标题\n\n正文。\n")
+    assert str(from_json.value).split("date: ")[-1] == str(from_md.value).split("date: ")[-1]
+
+
+def test_markdown_front_matter_keeps_what_it_does_not_know_as_json_does():
+    edition = edition_from_markdown("---\npaper: 临溪日报\nlayout: 5\n---\n\n# 标题\n\n正文。\n")
+    assert edition.extra == {"layout": "5"} and edition.paper == "临溪日报"

@@ -387,3 +387,23 @@ def test_feed_warns_when_published_with_the_placeholder_email(out: Path, tmp_pat
     # Published at the public address, a later `feed` without one still warns.
     again = CliRunner().invoke(cli, ["feed", "--out", str(out)])
     assert again.exit_code == 0 and public in again.stderr
+
+
+def test_a_local_image_is_copied_into_out_and_the_feed_points_there(out: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    art = elsewhere / "art.png"
+    Image.new("RGB", (1400, 1400), "navy").save(art)
+    settings = dataclasses.replace(SETTINGS, feed=FeedSettings(image=str(art))).validate()
+    root = parse(write_feed(out, settings))
+    href = one(root, "//itunes:image/@href")
+    assert href == BASE_URL + "artwork.png"
+    assert local_file(out, href).read_bytes() == art.read_bytes()
+    assert one(root, "/rss/channel/image/url") == href
+    # A JPEG, whatever its name says, replaces it as artwork.jpg; the PNG goes.
+    art.unlink()
+    jpeg = elsewhere / "art.png"
+    Image.new("RGB", (1400, 1400), "navy").save(jpeg, format="JPEG")
+    root = parse(write_feed(out, settings))
+    assert one(root, "//itunes:image/@href") == BASE_URL + "artwork.jpg"
+    assert (out / "artwork.jpg").read_bytes() == jpeg.read_bytes() and not (out / "artwork.png").exists()

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
-from audiopaper.edition import KINDS, Article, Credit, Edition, EditionWarning
+from audiopaper.edition import Edition, edition_from_dict, load_json
 from audiopaper.errors import InputError
 
 _FIELDS = {
@@ -38,6 +39,9 @@ _FIELDS = {
     "署名": "credits",
 }
 _LABEL = {v: k for k, v in _FIELDS.items()}
+# A title line: "# 主题". "#" alone or "# " with nothing after is an empty title, refused as
+# JSON's "title": "" is; "#text" (no space) is a paragraph an editor typed.
+_TITLE = re.compile(r"^#(?:[ \t]+(?P<title>.*)|[ \t]*)$")
 _META = re.compile(r"^- (?P<key>版面|类型|引题|副题|电头|署名): ?(?P<value>.*)$")
 _NEEDS_ESCAPE = re.compile(r"^(?:#|- |>|---|\\|<!--)")
 _WARNING = re.compile(r"^<!-- 警告(?P<where>[^:]*): (?P<msg>.*) -->$")
@@ -91,19 +95,34 @@ def edition_to_markdown(edition: Edition) -> str:
 
 
 def edition_from_markdown(text: str) -> Edition:
+    """Read the Markdown back into the edition's JSON form and validate it as JSON input is
+    validated (edition_from_dict): one set of rules, whichever form an editor corrected."""
     lines = text.replace("\r\n", "\n").split("\n")
-    meta: dict[str, str] = {}
+    obj: dict[str, Any] = {}
     i = 0
     if lines and lines[0].strip() == "---":
         i = 1
         while i < len(lines) and lines[i].strip() != "---":
-            key, _, value = lines[i].partition(":")
-            meta[key.strip()] = value.strip()
+            if not lines[i].strip():
+                i += 1
+                continue
+            key, colon, value = lines[i].partition(":")
+            if not colon or not key.strip():
+                raise InputError(
+                    f"edition markdown: line {i + 1}: front matter wants 'key: value', got {lines[i][:40]!r}"
+                )
+            obj[key.strip()] = value.strip() or None
             i += 1
+        if i == len(lines):
+            raise InputError("edition markdown: the front matter opened by '---' on line 1 is never closed")
         i += 1
-    articles: list[Article] = []
-    warnings: list[EditionWarning] = []
-    cur: dict | None = None  # type: ignore[type-arg]
+    if obj.get("pages") is not None:
+        obj["pages"] = load_json(obj["pages"], "edition markdown: pages")
+    articles: list[dict[str, Any]] = []
+    starts: list[int] = []  # each article's line, for messages
+    warnings: list[dict[str, Any]] = []
+    cur: dict[str, Any] | None = None
+    in_meta = False
     paragraph: list[str] = []
 
     def flush_par() -> None:
@@ -111,86 +130,63 @@ def edition_from_markdown(text: str) -> Edition:
             cur["paragraphs"].append(" ".join(paragraph))
         paragraph.clear()
 
-    def flush_article() -> None:
-        flush_par()
-        if cur is not None:
-            articles.append(_article(cur))
-
-    for line in lines[i:]:
+    for n, line in enumerate(lines[i:], start=i + 1):
         w = _WARNING.match(line.strip())
         if w:
             warnings.append(_warning(w.group("where"), w.group("msg")))
             continue
-        if line.startswith("# "):
-            flush_article()
-            cur = {"title": line[2:].strip(), "paragraphs": [], "in_meta": True}
+        title = _TITLE.match(line)
+        if title:
+            flush_par()
+            cur = {"title": (title.group("title") or "").strip(), "paragraphs": []}
+            articles.append(cur)
+            starts.append(n)
+            in_meta = True
             continue
         if cur is None:
             if line.strip():
-                raise InputError(f"edition markdown: text before the first '# ' title: {line[:40]!r}")
+                raise InputError(f"edition markdown: line {n}: text before the first '# ' title: {line[:40]!r}")
             continue
         m = _META.match(line)
-        if m and cur["in_meta"] and not paragraph:
-            cur[_FIELDS[m.group("key")]] = m.group("value").strip()
+        if m and in_meta and not paragraph:
+            _field(cur, _FIELDS[m.group("key")], m.group("value").strip())
             continue
         if not line.strip():
             flush_par()
-            cur["in_meta"] = False
+            in_meta = False
             continue
-        cur["in_meta"] = False
+        in_meta = False
         paragraph.append(line[1:] if line.startswith("\\") else line)
-    flush_article()
-    extra: dict = {}  # type: ignore[type-arg]
-    if meta.get("pages"):
-        try:
-            extra["pages"] = json.loads(meta["pages"])
-        except json.JSONDecodeError:
-            raise InputError("edition markdown: pages is not valid JSON") from None
-    return Edition(
-        articles=tuple(articles),
-        paper=meta.get("paper") or None,
-        date=meta.get("date") or None,
-        warnings=tuple(warnings),
-        source=meta.get("source") or None,
-        extra=extra,
-    )
+    flush_par()
+    obj["articles"] = articles
+    obj["warnings"] = warnings
+    try:
+        return edition_from_dict(obj, article=lambda k: f"article {k + 1} (line {starts[k]})")
+    except InputError as exc:
+        raise InputError(f"edition markdown: {exc}") from None
 
 
-def _article(obj: dict) -> Article:  # type: ignore[type-arg]
-    page = obj.get("page") or None
-    if page is not None:
-        if not page.isdigit() or int(page) < 1:
-            raise InputError(f"edition markdown: {obj['title']}: 版面 {page!r} is not a page number")
-        page = int(page)
-    kind = obj.get("kind") or "news"
-    if kind not in KINDS:
-        raise InputError(f"edition markdown: {obj['title']}: 类型 {kind!r} is not one of {', '.join(KINDS)}")
-    credits: list[Credit] = []
-    for item in (obj.get("credits") or "").split(";"):
-        item = item.strip()
-        if not item:
-            continue
-        role, _, name = item.partition(" ")
-        if not name.strip():
-            raise InputError(f"edition markdown: {obj['title']}: 署名 {item!r} needs a role and a name")
-        credits.append(Credit(role=role, name=name.strip()))
-    return Article(
-        title=obj["title"],
-        paragraphs=tuple(obj["paragraphs"]),
-        page=page,
-        kind=kind,
-        kicker=obj.get("kicker"),
-        subtitle=obj.get("subtitle"),
-        credits=tuple(credits),
-        dateline=obj.get("dateline"),
-    )
+def _field(article: dict[str, Any], key: str, value: str) -> None:
+    """An article's `- 标签: 值` line, in the JSON form; what is wrong with it is left for
+    edition_from_dict to say."""
+    if key == "page":
+        # Only ASCII digits become a number ("²".isdigit() holds); anything else stays text
+        # and is refused as JSON's "page": "一" would be.
+        article[key] = int(value) if re.fullmatch(r"[0-9]{1,6}", value) else value or None
+    elif key == "credits":
+        article[key] = [
+            {"role": role, "name": name.strip()}
+            for role, _, name in (item.strip().partition(" ") for item in value.split(";") if item.strip())
+        ]
+    else:
+        article[key] = value or (None if key != "kind" else "news")
 
 
-def _warning(where: str, msg: str) -> EditionWarning:
-    a = re.search(r"第(\d+)篇", where)
-    p = re.search(r"第(\d+)段", where)
-    return EditionWarning(
-        message=msg,
-        article=int(a.group(1)) if a else None,
-        paragraph=int(p.group(1)) if p else None,
-    )
+def _warning(where: str, msg: str) -> dict[str, Any]:
+    a = re.search(r"第(\d{1,9})篇", where)
+    p = re.search(r"第(\d{1,9})段", where)
+    return {
+        "message": msg,
+        "article": int(a.group(1)) if a else None,
+        "paragraph": int(p.group(1)) if p else None,
+    }

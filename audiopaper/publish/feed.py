@@ -20,13 +20,14 @@ from urllib.parse import quote, urljoin
 from feedgen.feed import FeedGenerator
 
 from audiopaper.fsutil import atomic_write_bytes
+from audiopaper.publish.artwork import publish_artwork
 from audiopaper.publish.catalog import ArticleView, EditionView, editions, keep, paper_name
 from audiopaper.publish.cover import write_cover
 from audiopaper.publish.layout import FEED, INDEX
 from audiopaper.publish.outdir import DEFAULT_BASE_URL
 from audiopaper.publish.podcast_ext import PodcastEntryExtension, PodcastExtension, podcast_guid
 from audiopaper.publish.sanitize import line
-from audiopaper.settings import Settings
+from audiopaper.settings import Settings, is_url
 
 ARTICLES_FEED = "articles.xml"
 BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -78,11 +79,12 @@ def published_at(edition: EditionView, settings: Settings) -> dt.datetime:
 
 
 def image_url(out: Path, settings: Settings, paper: str) -> str | None:
-    """The artwork's URL: the configured image (a URL, or a path inside OUT), else the
+    """The artwork's URL: the configured image (an http(s) URL, or a local file), else the
     default cover drawn into OUT; None only when there is neither (Pillow missing)."""
     configured = line(settings.feed.image)
     if configured:
-        return configured if "://" in configured else url_for(settings, configured.lstrip("/"))
+        # A local file is copied into OUT: the feed never points outside it.
+        return configured if is_url(configured) else url_for(settings, publish_artwork(out, Path(configured)))
     try:
         return url_for(settings, write_cover(out, paper).name)
     except ImportError:

@@ -76,7 +76,9 @@ def locked(out: Path) -> Iterator[None]:
 
 def finish_pending(out: Path) -> None:
     """Complete what a killed command left in OUT, for a reader such as `serve`; when
-    another command holds OUT, that one completes it."""
+    another command holds OUT, that one completes it. A reader leaves OUT as it is otherwise."""
+    if not (out / JOURNAL).exists():
+        return
     with contextlib.suppress(Busy), locked(out):
         pass
 

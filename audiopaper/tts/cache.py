@@ -4,6 +4,10 @@ An identical rebuild sends no request; editing one paragraph re-synthesizes only
 whose spoken text changed. Entries are written atomically, so a build killed at any point
 leaves either a whole entry or none, and the cache is capped in size, evicting the least
 recently used entries (a hit refreshes an entry's mtime).
+
+Each entry carries a digest of its key, its timings and its audio, checked on every read:
+a damaged entry (a bad disk, a stray write, two files swapped) is never played; it is
+removed, synthesized again, and counted in `damaged` for the build to report.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from audiopaper.fsutil import atomic_write_bytes
 from audiopaper.resources import cache_root
 from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest
 
-FORMAT = 1  # bump when the entry layout changes: old entries then simply miss
+FORMAT = 2  # bump when the entry layout changes: old entries then simply miss
 
 
 def default_cache_dir() -> Path:
@@ -32,6 +36,7 @@ class SpeechCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        self.damaged: list[Path] = []  # entries that failed their check, removed and synthesized again
 
     def key(self, engine: str, request: SpeechRequest) -> str:
         v = request.voice
@@ -45,32 +50,51 @@ class SpeechCache:
         return self._path(key).is_file()
 
     def get(self, key: str) -> Speech | None:
+        """The entry for `key`; None when there is none, or when it fails its check (then
+        it is removed and recorded in `damaged`)."""
         path = self._path(key)
         try:
             data = path.read_bytes()
-            header, pcm = data.split(b"\n", 1)
-            meta = json.loads(header)
-            speech = Speech(
+        except OSError:
+            return None
+        speech = self._verified(key, data)
+        if speech is None:
+            self.damaged.append(path)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return speech
+
+    @staticmethod
+    def _digest(key: str, meta: bytes, pcm: bytes) -> str:
+        # The key is in the digest: an entry moved or copied under another key fails too.
+        return hashlib.sha256(b"%s\n%s\n%s" % (key.encode(), meta, pcm)).hexdigest()
+
+    def _verified(self, key: str, data: bytes) -> Speech | None:
+        try:
+            digest, meta_line, pcm = data.split(b"\n", 2)
+            if digest.decode("ascii") != self._digest(key, meta_line, pcm):
+                return None
+            meta = json.loads(meta_line)
+            return Speech(
                 pcm=pcm,
                 sample_rate=int(meta["rate"]),
                 sentences=tuple(Sentence(int(a), int(b), str(t)) for a, b, t in meta["sentences"]),
             )
-            if len(pcm) != meta["bytes"]:  # a torn entry (another writer's crash): a miss
-                return None
-            os.utime(path)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
-        return speech
 
     def put(self, key: str, speech: Speech) -> None:
         meta = {
             "rate": speech.sample_rate,
-            "bytes": len(speech.pcm),
             "sentences": [[s.start_ms, s.end_ms, s.text] for s in speech.sentences],
         }
-        header = json.dumps(meta, ensure_ascii=False).encode()
+        meta_line = json.dumps(meta, ensure_ascii=False).encode()
+        digest = self._digest(key, meta_line, speech.pcm).encode()
         try:
-            atomic_write_bytes(self._path(key), header + b"\n" + speech.pcm)
+            atomic_write_bytes(self._path(key), b"\n".join((digest, meta_line, speech.pcm)))
         except OSError:
             pass  # a full or read-only cache must not fail the build
 
@@ -157,8 +181,10 @@ class CachedEngine(Engine):
                 yield result
                 continue
             speech = self.cache.get(key)
-            if speech is None:  # evicted or torn since we looked: render it now
-                speech = self.inner.synthesize_many([requests[i]])[0]
+            if speech is None:  # evicted or damaged since we looked: render it now
+                self.cache.hits -= 1
+                self.cache.misses += 1
+                speech = self.inner.synthesize_many([requests[i]], progress)[0]
                 if isinstance(speech, Speech):
                     self.cache.put(key, speech)
             elif progress:
