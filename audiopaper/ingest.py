@@ -71,11 +71,20 @@ def _looks_binary(text: str) -> bool:
     return controls > max(2, len(sample) // 100)
 
 
+MAX_INPUT_BYTES = 64 * 2**20  # a day's raw pages are a few MB
+
+
 def read_input(path: Path) -> RawPage | Edition:
     """A `.json` file is an edition, a `.md` file an edition as an editor corrected it in
     Markdown; anything else is raw page text."""
     try:
-        data = path.read_bytes()
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # A device or a pipe (/dev/zero, a FIFO) could be read forever.
+            raise InputError(f"{path} is not a regular file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise InputError(f"{path} is over {MAX_INPUT_BYTES // 2**20} MB: no day's pages are that large")
     except FileNotFoundError:
         raise InputError(f"no such file: {path}") from None
     except IsADirectoryError:

@@ -81,6 +81,7 @@ CASES = [
     build("binary-file", "{tmp}/p.txt", expect="binary", files={"p.txt": bytes(range(256)) * 20}),
     build("empty-file", "{tmp}/p.txt", expect="empty", files={"p.txt": b"\xef\xbb\xbf  \n\n"}),
     build("bad-utf16-mark", "{tmp}/p.txt", expect="does not decode", files={"p.txt": b"\xff\xfe\x00\xd8"}),
+    build("input-is-a-device", "/dev/zero", expect="not a regular file"),
     # -- edition JSON ------------------------------------------------------------------------
     edition("json-cut-short", '{"articles": [', "not valid JSON"),
     edition("json-nested-100k-deep", DEEP, "nested too deep"),

@@ -42,3 +42,16 @@ def test_gb18030_short_page_is_not_mistaken(tmp_path: Path):
 def test_directory_is_rejected(tmp_path: Path):
     with pytest.raises(InputError, match="directory"):
         read_input(tmp_path)
+
+
+def test_an_implausibly_large_input_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
+    import pytest
+
+    from audiopaper import ingest
+    from audiopaper.errors import InputError
+
+    monkeypatch.setattr(ingest, "MAX_INPUT_BYTES", 1000)
+    page = tmp_path / "page.txt"
+    page.write_text("平湖日报" * 400, encoding="utf-8")
+    with pytest.raises(InputError, match="is over"):
+        ingest.read_input(page)
