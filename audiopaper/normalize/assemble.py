@@ -6,10 +6,11 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from audiopaper.edition import Article, Credit, Edition, EditionWarning
+from audiopaper.edition import Article, Credit, DroppedText, Edition, EditionWarning
 from audiopaper.normalize import credits as cr
 from audiopaper.normalize import headlines as hl
 from audiopaper.normalize import jumps, kinds, layout, words
+from audiopaper.normalize.ledger import Destination, Ledger, Src, carve, carve_end, nonspace_prefix
 
 _CLOSERS = "”’」』)）】》\"' \u3000"
 _TERMINAL = "。！？!?…"
@@ -26,10 +27,31 @@ def terminated(text: str) -> bool:
     return text.rstrip(" \u3000")[-1:] in ")）" and cr.ends_with_credits(text)
 
 
+@dataclass(frozen=True)
+class Note:
+    """A decision an editor should check: what was done, and what else could have been."""
+
+    message: str
+    alternative: str | None = None
+
+
 @dataclass
 class Para:
     text: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    src: list[Src] = field(default_factory=list)  # the input behind text, in order
+
+
+class HeadLine(str):
+    """A headline line that remembers the unit it was printed as."""
+
+    src: Src
+
+
+def _head(u: layout.Unit) -> HeadLine:
+    h = HeadLine(u.text)
+    h.src = (u, 0, len(u.text))
+    return h
 
 
 @dataclass
@@ -47,7 +69,11 @@ class Seg:
     jump_out: jumps.Marker | None = None
     jump_in: jumps.Marker | None = None
     bulleted: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    # The input behind its dateline and credits, and the seg it was merged into, if any.
+    dateline_src: list[Src] = field(default_factory=list)
+    credit_src: list[Src] = field(default_factory=list)
+    merged_into: Seg | None = None
 
     @property
     def headless_piece(self) -> bool:
@@ -71,6 +97,7 @@ class Draft:
     subtitle: str | None
     seg: Seg
     kind: str = "news"
+    lines: list[str] = field(default_factory=list)
 
 
 # -- units to segments ----------------------------------------------------------------------
@@ -126,7 +153,7 @@ def _classify(units: list[layout.Unit]) -> list[str]:
     return kinds_
 
 
-def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
+def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn_joins: bool = True) -> list[Seg]:
     units = page.units
     classes = _classify(units)
     segs: list[Seg] = []
@@ -136,26 +163,27 @@ def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
         nonlocal cur
         cur = Seg(page=page.number or 1, position=pos)
         segs.append(cur)
+        segs_seen.append(cur)
         return cur
 
     for n, (u, kind) in enumerate(zip(units, classes, strict=True)):
         text = u.text
+        whole: list[Src] = [(u, 0, len(text))]
         nxt = units[n + 1].text if n + 1 < len(units) else None
         if kind == "head" and cur is not None and cur.paras and _in_notice(cur) and kinds.is_signature(text, nxt):
             # A notice's closing lines (issuer, date) look like headlines but end the notice.
-            cur.paras.append(Para(text))
+            cur.paras.append(Para(text, src=whole))
             continue
         if kind == "head":
             if cur is not None and cur.heads and not cur.paras and not cur.started and cur.jump_in is None:
-                cur.heads.append(text)
+                cur.heads.append(_head(u))
             else:
-                new(u.index).heads.append(text)
+                new(u.index).heads.append(_head(u))
             continue
         if kind == "credit":
             found = cr.credit_line(text) or []
             nxt_kind = classes[n + 1] if n + 1 < len(classes) else None
             if cur is not None and cur.paras and not cur.closed and cr.is_photo_credits(found):
-                cur.credits.extend(found)
                 cur.closed = True
             elif (
                 cur is not None
@@ -166,22 +194,28 @@ def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
             ):
                 # A byline after the text, with nothing after it to open: the article's
                 # closing credit, (见习记者 孙七) or ■记者 赵六 printed at its end.
-                cur.credits.extend(found)
                 cur.closed = True
             elif cur is None or cur.paras or cur.closed:
-                seg = new(u.index)
-                seg.credits.extend(found)
-                seg.started = True
+                new(u.index).started = True
             else:
-                cur.credits.extend(found)
                 cur.started = True
+            assert cur is not None
+            cur.credits.extend(found)
+            cur.credit_src.extend(whole)
             continue
         if kind == "jump":
             marker = jumps.standalone(text)
             assert marker is not None
             _apply_marker(marker, cur, new, u.index)
+            ledger.add(whole, _JUMP)
             continue
-        text, markers = jumps.strip_markers(text)
+        pieces, found_markers = jumps.split_markers(text)
+        markers = [m for _, _, m in found_markers]
+        for a, b, _ in found_markers:
+            ledger.add([(u, a, b)], _JUMP)
+        src: list[Src] = [(u, a, b) for a, b in pieces]
+        if found_markers:
+            text = "".join(text[a:b] for a, b in pieces).strip(" \u3000")
         for m in markers:
             if not m.outward:
                 _apply_marker(m, cur, new, u.index)
@@ -194,20 +228,30 @@ def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
                 cur.dateline = dateline
                 cur.credits.extend(dcredits)
                 cur.started = True
+                said, src = carve(src, nonspace_prefix(text, len(text) - len(rest)))
+                named, bracket = carve(said, nonspace_prefix(text, len(dateline)))
+                cur.dateline_src.extend(named)
+                (cur.credit_src if dcredits else cur.dateline_src).extend(bracket)
                 text = rest
             if cur is None or cur.closed:
                 new(u.index)
             assert cur is not None
             bullet = kinds.starts_with_bullet(text)
             cur.bulleted += bullet
+            para = Para(text, src=src)
             if cur.paras and not terminated(cur.paras[-1].text) and not bullet:
-                _join(cur.paras[-1], text, warn_joins)
+                _join(cur.paras[-1], para, warn_joins)
             else:
-                cur.paras.append(Para(text))
+                cur.paras.append(para)
+        else:
+            ledger.add(src, _JUMP)
         for m in markers:
             if m.outward and cur is not None:
                 _apply_marker(m, cur, new, u.index)
     return segs
+
+
+_JUMP = Destination("jump marker")
 
 
 def _in_notice(seg: Seg) -> bool:
@@ -226,10 +270,20 @@ def _apply_marker(marker: jumps.Marker, cur: Seg | None, new, pos: int) -> None:
         new(pos).jump_in = marker
 
 
-def _join(para: Para, text: str, warn: bool = True) -> None:
+def _join(para: Para, other: Para, warn: bool = True) -> None:
+    """Run other on at the end of para: one paragraph that a column or page break cut."""
+    text = other.text
     if warn and words.gap_suspected(para.text, text):
-        para.notes.append(f"joined across a break that may have lost text: …{para.text[-8:]}|{text[:8]}…")
+        para.notes.append(
+            Note(
+                f"joined across a break that may have lost text: …{para.text[-8:]}|{text[:8]}…",
+                "text missing from the input at the break, or two paragraphs",
+            )
+        )
     para.text = layout.join_text(para.text, text)
+    para.src.extend(other.src)
+    para.notes.extend(other.notes)
+    other.src, other.notes = [], []
 
 
 # -- implicit continuations --------------------------------------------------------------------
@@ -272,9 +326,13 @@ def resolve_continuations(segs: list[Seg]) -> None:
             piece = h.paras[j:]
             del h.paras[j:]
             if jumps.continuation_score(left, piece[0].text) < 1.0:
-                d.paras[-1].notes.append(f"moved text here on its subject alone: …{left[-8:]}|{piece[0].text[:8]}…")
-            _join(d.paras[-1], piece[0].text)
-            d.paras[-1].notes.extend(piece[0].notes)
+                d.paras[-1].notes.append(
+                    Note(
+                        f"moved text here on its subject alone: …{left[-8:]}|{piece[0].text[:8]}…",
+                        "the text stays where it was printed",
+                    )
+                )
+            _join(d.paras[-1], piece[0])
             d.paras.extend(piece[1:])
             if h.jump_out is not None and not h.paras[j:]:
                 d.jump_out, h.jump_out = h.jump_out, None
@@ -345,6 +403,10 @@ def assign_decks(segs: list[Seg]) -> list[Draft]:
     for o in orphans:
         if id(o) not in used:
             drafts.append(_headless_draft(o))
+    # A continuation with neither headline nor byline: its jump marker says whose it is.
+    for s in segs:
+        if not s.heads and s.jump_in is not None and s.paras:
+            drafts.append(_headless_draft(s, _NO_JUMP_HOST))
     return drafts
 
 
@@ -381,31 +443,38 @@ def _match(decks: list[tuple[list[str], int]], orphans: list[Seg]) -> tuple[list
 
 def _draft(lines: list[str], pos: int, seg: Seg) -> Draft:
     kicker, title, subtitle = hl.Deck(lines, pos).parts()
-    return Draft(page=seg.page, position=pos, kicker=kicker, title=title, subtitle=subtitle, seg=seg)
+    return Draft(page=seg.page, position=pos, kicker=kicker, title=title, subtitle=subtitle, seg=seg, lines=lines)
 
 
 _CLAUSE = re.compile(r"[,，。;；:：!！?？、]")
 
 
-def _headless_draft(seg: Seg) -> Draft:
+def _headless_draft(seg: Seg, note: Note | None = None) -> Draft:
     first = seg.paras[0].text if seg.paras else ""
     title = _CLAUSE.split(first, maxsplit=1)[0][:30] or "(无标题)"
-    seg.notes.append("no headline found; the title is the text's first words")
+    seg.notes.append(
+        note or Note("no headline found; the title is the text's first words", "a headline printed elsewhere")
+    )
     return Draft(page=seg.page, position=seg.position, kicker=None, title=title, subtitle=None, seg=seg)
 
 
 # -- the whole edition ---------------------------------------------------------------------------
 
 
-def normalize_text(text: str, source: str | None = None) -> Edition:
-    pages = layout.split_pages(text)
+def normalize_text(text: str, source: str | None = None, ledger: Ledger | None = None) -> Edition:
+    """The edition; `ledger`, when given, receives where every span of the input went."""
+    ledger = ledger if ledger is not None else Ledger()
+    dropped: list[layout.Dropped] = []
+    pages = layout.split_pages(text, dropped)
+    for d in dropped:
+        ledger.add_raw(d.line, d.col, d.text, Destination(d.reason))
     paper = next((p.paper for p in pages if p.paper), None)
     date = next((p.date for p in pages if p.date), None)
     names = {str(p.number): p.name for p in pages if p.name}
     drafts: list[Draft] = []
-    carry: list[Seg] = []  # headless pieces at a page top: they continue an earlier page
+    every: list[Seg] = []
     for page in pages:
-        segs = build_segments(page)
+        segs = build_segments(page, ledger, every)
         resolve_continuations(segs)
         pieces = [s for s in segs if s.headless_piece and s.paras]
         segs = [s for s in segs if not (s.headless_piece and s.paras) and (s.paras or s.heads or s.started)]
@@ -420,9 +489,28 @@ def normalize_text(text: str, source: str | None = None) -> Edition:
                 continue
             _append(host.seg, piece, confident=_confident(host.seg, piece))
         drafts.extend(page_drafts)
-    del carry
     drafts = _stitch_jumps(drafts)
-    return _edition(drafts, paper, date, names, source)
+    drafts = _rescue(drafts, every)
+    return _edition(drafts, every, ledger, paper, date, names, source)
+
+
+_NO_JUMP_HOST = Note("continued from another page, but no article there jumps here", "the rest of another article")
+
+
+def _rescue(drafts: list[Draft], every: list[Seg]) -> list[Draft]:
+    """Body text that reached no article becomes one of its own, for the editor: never nothing."""
+    placed = {id(d.seg) for d in drafts}
+    lost = [s for s in every if id(s) not in placed and s.merged_into is None and any(p.text.strip() for p in s.paras)]
+    if not lost:
+        return drafts
+    for s in lost:
+        drafts.append(
+            _headless_draft(
+                s, Note("text the normalizer could not place is an article of its own", "part of another article")
+            )
+        )
+    drafts.sort(key=lambda d: (d.page, d.position))
+    return drafts
 
 
 def _host_for(piece: Seg, page_drafts: list[Draft], earlier: list[Draft]) -> Draft | None:
@@ -445,13 +533,14 @@ def _confident(host: Seg, piece: Seg) -> bool:
 def _append(host: Seg, piece: Seg, confident: bool) -> None:
     first = piece.paras[0]
     if not confident:
-        first.notes.append("text without a headline was given to the article before it")
+        first.notes.append(Note("text without a headline was given to the article before it", "an article of its own"))
     if host.paras and not terminated(host.paras[-1].text):
-        _join(host.paras[-1], first.text)
-        host.paras[-1].notes.extend(first.notes)
+        _join(host.paras[-1], first)
         host.paras.extend(piece.paras[1:])
     else:
         host.paras.extend(piece.paras)
+    piece.paras = []
+    piece.merged_into = host
     host.credits.extend(c for c in piece.credits if c not in host.credits)
     if piece.jump_out is not None:
         host.jump_out = piece.jump_out
@@ -477,7 +566,8 @@ def _stitch_jumps(drafts: list[Draft]) -> list[Draft]:
             and (d.seg.jump_out.page is None or d.seg.jump_out.page == cont.page)
         ]
         if not candidates:
-            cont.seg.notes.append("continued from another page, but no article there jumps here")
+            if _NO_JUMP_HOST not in cont.seg.notes:
+                cont.seg.notes.append(_NO_JUMP_HOST)
             cont.seg.jump_in = None
             out.append(cont)
             continue
@@ -496,46 +586,104 @@ def _stitch_jumps(drafts: list[Draft]) -> list[Draft]:
         piece = cont.seg
         if piece.paras:
             _append(host.seg, piece, confident=True)
+        piece.merged_into = host.seg
         host.seg.credits.extend(c for c in piece.credits if c not in host.seg.credits)
     out.sort(key=lambda d: (d.page, d.position))
     return out
 
 
-def _edition(drafts: list[Draft], paper, date, names, source) -> Edition:  # type: ignore[no-untyped-def]
+def _nonspace(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _final_paragraphs(kind_paras: list[Para], kind: str, news_tail: bool) -> list[tuple[Para, str, int, int]]:
+    """(para, final text, bullet characters before it, credit characters after it)."""
+    out: list[tuple[Para, str, int, int]] = []
+    for j, p in enumerate(kind_paras):
+        t = p.text.strip()
+        if kind == "brief":
+            t = kinds.strip_bullet(t)
+        elif kind == "notice":
+            t = kinds.strip_symbol_bullet(t)
+        body = t
+        if kind == "brief" or (news_tail and j == len(kind_paras) - 1):
+            # An article, or each item of a brief column, may close on its own byline.
+            last, trailing = cr.split_trailing_credits(t)
+            if trailing and last:
+                body = last
+        # Only what was taken off the ends needs counting, and usually nothing was.
+        lead = 0 if len(t) == len(p.text) else _nonspace(p.text) - _nonspace(t)
+        out.append((p, body, lead, 0 if body is t else _nonspace(t) - _nonspace(body)))
+    return out
+
+
+def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date, names, source) -> Edition:  # type: ignore[no-untyped-def]
     articles: list[Article] = []
     warnings: list[EditionWarning] = []
+    index_of: dict[int, int] = {}  # id(seg) -> article index
+    placed_heads: set[int] = set()
     for d in drafts:
         seg = d.seg
         paras = [p for p in seg.paras if p.text.strip()]
-        texts = [p.text.strip() for p in paras]
         credits_ = list(seg.credits)
+        texts = [p.text.strip() for p in paras]
         if texts:
             last, trailing = cr.split_trailing_credits(texts[-1])
             if trailing and last:
                 texts[-1] = last
                 credits_.extend(trailing)
         kind = kinds.kind_of(d.title, texts, credits_, seg.dateline, seg.bulleted)
+        finals = _final_paragraphs(paras, kind, news_tail=True)
         if kind == "brief":
-            # Each item of a brief column may carry its own byline at its end.
-            texts = [kinds.strip_bullet(p.text.strip()) for p in paras]
             credits_ = list(seg.credits)
-            for j, t in enumerate(texts):
-                body, trailing = cr.split_trailing_credits(t)
-                if trailing and body:
-                    texts[j] = body
-                    credits_.extend(trailing)
-        if kind == "notice":
-            texts = [kinds.strip_symbol_bullet(t) for t in texts]
-        if not texts:
+            for p, body, _, tail in finals:
+                if tail:
+                    credits_.extend(cr.split_trailing_credits(kinds.strip_bullet(p.text.strip()))[1])
+        placed_heads.update(id(x) for x in d.lines)
+        if not finals:
             # A headline with no text has nothing to read; say so rather than invent a body.
-            warnings.append(EditionWarning(message=f"headline without text dropped: {d.title}"))
+            drop = Destination("headline without text")
+            lines = ledger.add([x.src for x in d.lines if isinstance(x, HeadLine)], drop)
+            lines += ledger.add(seg.credit_src + seg.dateline_src, drop)
+            warnings.append(
+                EditionWarning(
+                    message=f"headline without text dropped: {d.title}",
+                    lines=tuple(sorted(set(lines))),
+                    alternative="the headline of text printed elsewhere",
+                )
+            )
             continue
         index = len(articles)
+        index_of[id(seg)] = index
+        for line, role in zip(d.lines, hl.Deck(d.lines, d.position).roles(), strict=True):
+            if isinstance(line, HeadLine):
+                dest = Destination(role, index) if role != "rule" else Destination("rule line")
+                ledger.add([line.src], dest)
+        ledger.add(seg.dateline_src, Destination("dateline", index))
+        ledger.add(seg.credit_src, Destination("credits", index))
+        para_lines: list[tuple[int, ...]] = []
+        for j, (p, _body, lead, tail) in enumerate(finals):
+            bullet, rest = carve(p.src, lead)
+            mid, own_credit = carve_end(rest, tail)
+            ledger.add(bullet, Destination("bullet"))
+            para_lines.append(tuple(sorted(set(ledger.add(mid, Destination("paragraph", index, j))))))
+            ledger.add(own_credit, Destination("credits", index))
+        all_lines = tuple(sorted({n for ls in para_lines for n in ls}))
         for note in seg.notes:
-            warnings.append(EditionWarning(message=note, article=index))
-        for j, p in enumerate(paras):
+            warnings.append(
+                EditionWarning(message=note.message, article=index, lines=all_lines, alternative=note.alternative)
+            )
+        for j, (p, _body, _, _) in enumerate(finals):
             for note in p.notes:
-                warnings.append(EditionWarning(message=note, article=index, paragraph=j))
+                warnings.append(
+                    EditionWarning(
+                        message=note.message,
+                        article=index,
+                        paragraph=j,
+                        lines=para_lines[j],
+                        alternative=note.alternative,
+                    )
+                )
         seen: list[Credit] = []
         for c in credits_:
             if c not in seen:
@@ -543,18 +691,24 @@ def _edition(drafts: list[Draft], paper, date, names, source) -> Edition:  # typ
         articles.append(
             Article(
                 title=d.title,
-                paragraphs=tuple(texts),
+                paragraphs=tuple(body for _, body, _, _ in finals),
                 page=d.page,
                 kind=kind,
                 kicker=d.kicker,
                 subtitle=d.subtitle,
                 credits=tuple(seen),
                 dateline=seg.dateline,
+                lines=tuple(para_lines),
             )
         )
+    _settle_the_rest(every, index_of, placed_heads, ledger, warnings)
     if not articles:
         warnings.append(EditionWarning(message="no articles found in the input"))
     extra = {"pages": names} if names else {}
+    dropped = tuple(
+        DroppedText(line=e.line, text=e.text, reason=e.dest.field)
+        for e in sorted((e for e in ledger.entries if e.dest.article is None), key=lambda e: (e.line, e.start))
+    )
     return Edition(
         articles=tuple(articles),
         paper=paper,
@@ -562,4 +716,36 @@ def _edition(drafts: list[Draft], paper, date, names, source) -> Edition:  # typ
         warnings=tuple(warnings),
         source=source,
         extra=extra,
+        dropped=dropped,
     )
+
+
+def _settle_the_rest(
+    every: list[Seg], index_of: dict[int, int], placed_heads: set[int], ledger: Ledger, warnings: list[EditionWarning]
+) -> None:
+    """Segs merged into another article, and what no article took: each span a destination."""
+    for seg in every:
+        if id(seg) in index_of:
+            continue
+        root: Seg | None = seg
+        while root is not None and id(root) not in index_of:
+            root = root.merged_into
+        index = index_of.get(id(root)) if root is not None else None
+        heads = [h for h in seg.heads if id(h) not in placed_heads and isinstance(h, HeadLine)]
+        if index is not None:
+            # A continuation's repeated headline; its byline and dateline are its article's.
+            ledger.add([h.src for h in heads], Destination("repeated headline of a continued article"))
+            ledger.add(seg.dateline_src, Destination("dateline", index))
+            ledger.add(seg.credit_src, Destination("credits", index))
+            continue
+        lines = ledger.add([h.src for h in heads], Destination("headline without text"))
+        lines += ledger.add(seg.credit_src + seg.dateline_src, Destination("byline without text"))
+        if lines:
+            text = "".join(heads) or "".join(u.text[a:b] for u, a, b in seg.credit_src)
+            warnings.append(
+                EditionWarning(
+                    message=f"printed lines that no article took were left out: {text[:30]}",
+                    lines=tuple(sorted(set(lines))),
+                    alternative="a headline or byline of an article nearby",
+                )
+            )

@@ -86,6 +86,23 @@ class Deck:
         subtitle = " ".join(subs) if subs else None
         return kicker, title, subtitle
 
+    def roles(self) -> list[str]:
+        """Which field each line went to, as parts() decides: kicker, title, subtitle or rule."""
+        roles = ["rule"] * len(self.lines)
+        main = [i for i, x in enumerate(self.lines) if not is_subtitle(x)]
+        subs = [i for i, x in enumerate(self.lines) if is_subtitle(x)]
+        for i in subs:
+            roles[i] = "subtitle" if tidy(strip_dash(self.lines[i])) else "rule"
+        if not main:
+            main = [i for i in subs if roles[i] == "subtitle"][:1]
+        if len(main) == 1:
+            roles[main[0]] = "title"
+        elif main:
+            roles[main[0]], roles[main[1]] = "kicker", "title"
+            for i in main[2:]:
+                roles[i] = "subtitle"
+        return roles
+
 
 def _groups(lines: Sequence[str]) -> list[list[int]]:
     """Line indexes grouped so that a subtitle stays with the line above it."""
