@@ -183,6 +183,12 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
         if kind == "credit":
             found = cr.credit_line(text) or []
             nxt_kind = classes[n + 1] if n + 1 < len(classes) else None
+            if cur is not None and cur.paras and not cur.closed and _items_bylined(cur):
+                # In a brief column whose items end on their own bylines, a byline on a line
+                # of its own is the item's above it, not the column's.
+                cur.paras[-1].text = layout.join_text(cur.paras[-1].text, text)
+                cur.paras[-1].src.extend(whole)
+                continue
             if cur is not None and cur.paras and not cur.closed and cr.is_photo_credits(found):
                 cur.closed = True
             elif (
@@ -252,6 +258,11 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
 
 
 _JUMP = Destination("jump marker")
+
+
+def _items_bylined(seg: Seg) -> bool:
+    column = seg.bulleted >= 2 or any(kinds.is_brief_title(h) for h in seg.heads)
+    return column and any(cr.ends_with_credits(p.text) for p in seg.paras[:-1])
 
 
 def _in_notice(seg: Seg) -> bool:
@@ -606,8 +617,8 @@ def _final_paragraphs(kind_paras: list[Para], kind: str, news_tail: bool) -> lis
         elif kind == "notice":
             t = kinds.strip_symbol_bullet(t)
         body = t
-        if kind == "brief" or (news_tail and j == len(kind_paras) - 1):
-            # An article, or each item of a brief column, may close on its own byline.
+        if kind != "brief" and news_tail and j == len(kind_paras) - 1:
+            # An article may close on its byline; a brief's item keeps its own as printed.
             last, trailing = cr.split_trailing_credits(t)
             if trailing and last:
                 body = last
@@ -636,9 +647,6 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
         finals = _final_paragraphs(paras, kind, news_tail=True)
         if kind == "brief":
             credits_ = list(seg.credits)
-            for p, body, _, tail in finals:
-                if tail:
-                    credits_.extend(cr.split_trailing_credits(kinds.strip_bullet(p.text.strip()))[1])
         placed_heads.update(id(x) for x in d.lines)
         if not finals:
             # A headline with no text has nothing to read; say so rather than invent a body.
