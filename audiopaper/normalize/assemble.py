@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ def terminated(text: str) -> bool:
     t = text.rstrip(_CLOSERS)
     if not t:
         return True
-    if t[-1] in _TERMINAL or kinds.ends_with_contact(text):
+    if t[-1] in _TERMINAL or kinds.ends_with_contact(text) or kinds.ends_with_photo_credit(text):
         return True
     # A byline in brackets closes an article or a brief's item: ……(记者 王磊)
     return text.rstrip(" \u3000")[-1:] in ")）" and cr.ends_with_credits(text)
@@ -245,7 +246,12 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
             bullet = kinds.starts_with_bullet(text)
             cur.bulleted += bullet
             para = Para(text, src=src)
-            if cur.paras and not terminated(cur.paras[-1].text) and not bullet:
+            if (
+                cur.paras
+                and not terminated(cur.paras[-1].text)
+                and not bullet
+                and not kinds.list_break(cur.paras[-1].text, text)
+            ):
                 _join(cur.paras[-1], para, warn_joins)
             else:
                 cur.paras.append(para)
@@ -499,7 +505,7 @@ def normalize_text(text: str, source: str | None = None, ledger: Ledger | None =
                 page_drafts.sort(key=lambda d: d.position)
                 continue
             _append(host.seg, piece, confident=_confident(host.seg, piece))
-        drafts.extend(page_drafts)
+        drafts.extend(resettle(page_drafts))
     drafts = _stitch_jumps(drafts)
     drafts = _rescue(drafts, every)
     return _edition(drafts, every, ledger, paper, date, names, source)
@@ -757,3 +763,128 @@ def _settle_the_rest(
                     alternative="a headline or byline of an article nearby",
                 )
             )
+
+
+# -- sections and blocks printed apart from their article ----------------------------------------
+
+
+def _subject(seg: Seg, upto: int | None = None) -> frozenset[str]:
+    return frozenset().union(*(words.bigrams(p.text[:300]) for p in seg.paras[:upto]))
+
+
+def _cosines(piece: frozenset[str], docs: list[frozenset[str]]) -> list[float]:
+    """TF-IDF cosine of a piece of text against each article of the page (bigram sets):
+    what every article says weighs nothing, what one article alone says weighs most."""
+    n = len(docs) + 1
+    df: dict[str, int] = {}
+    for doc in docs:
+        for b in doc:
+            df[b] = df.get(b, 0) + 1
+    idf = {b: math.log(n / (1 + df.get(b, 0))) + 0.1 for b in piece}
+    norm_p = math.sqrt(sum(w * w for w in idf.values())) or 1.0
+    out = []
+    for doc in docs:
+        shared = sum(idf[b] ** 2 for b in piece & doc)
+        norm_d = math.sqrt(sum((math.log(n / (1 + df[b])) + 0.1) ** 2 for b in doc)) or 1.0
+        out.append(shared / (norm_p * norm_d))
+    return out
+
+
+def resettle(page_drafts: list[Draft]) -> list[Draft]:
+    """Sections under a numbered subhead, and blocks of paragraphs printed next to another
+    article, go to the article they are about."""
+    for d in list(page_drafts):
+        seg = d.seg
+        if (
+            len(d.lines) != 1
+            or not isinstance(d.lines[0], HeadLine)
+            or not kinds.numbered_subhead(d.lines[0])
+            or seg.started
+            or seg.credits
+            or seg.jump_in is not None
+            or not seg.paras
+        ):
+            continue
+        others = [o for o in page_drafts if o is not d and o.seg.paras]
+        if not others:
+            continue
+        mine = words.bigrams(d.lines[0]) | _subject(seg)
+        scores = _cosines(mine, [words.bigrams(o.title) | _subject(o.seg) for o in others])
+        before = [k for k, o in enumerate(others) if o.position < d.position]
+        prev = before[-1] if before else None
+        best = max(range(len(others)), key=lambda k: scores[k])
+        # 二、 goes where 一、 is: the numbering says more than the words.
+        number = kinds.subhead_number(d.lines[0])
+        if number is not None and number > 1:
+            follows = [
+                k for k, o in enumerate(others) if any(kinds.subhead_number(p.text) == number - 1 for p in o.seg.paras)
+            ]
+            if len(follows) == 1:
+                best = follows[0]
+                scores[best] = float("inf")
+        host = prev if prev is not None and scores[prev] >= scores[best] - 0.02 else best
+        head = Para(str(d.lines[0]), src=[d.lines[0].src])
+        if host != prev:
+            head.notes.append(
+                Note(
+                    f"a section under the subhead {d.lines[0]} was moved to the article it is about: "
+                    f"{others[host].title}",
+                    "it stays with the article printed before it" if prev is not None else "an article of its own",
+                )
+            )
+        others[host].seg.paras.extend([head, *seg.paras])
+        seg.paras, seg.heads, seg.merged_into = [], [], others[host].seg
+        page_drafts.remove(d)
+    _move_blocks(page_drafts)
+    return page_drafts
+
+
+def _plain_news(d: Draft) -> bool:
+    """Not a column of briefs, a notice or a photo: an article with a subject of its own."""
+    title = (d.kicker or "") + d.title
+    return not (kinds.is_brief_title(title) or kinds.is_notice_title(title) or d.seg.bulleted or d.seg.closed)
+
+
+def _move_blocks(page_drafts: list[Draft]) -> None:
+    """Trailing paragraphs of an article that are plainly about another article on the page."""
+    if len(page_drafts) < 2:
+        return
+    for d in page_drafts:
+        paras = d.seg.paras
+        if len(paras) < 3 or not _plain_news(d):
+            continue
+        others = [o for o in page_drafts if o is not d and o.seg.paras and _plain_news(o)]
+        best: tuple[float, int, Draft] | None = None
+        for j in range(max(2, len(paras) - 3), len(paras)):
+            if not terminated(paras[j - 1].text):
+                continue
+            piece = frozenset().union(*(words.bigrams(p.text[:300]) for p in paras[j:]))
+            if len(piece) < 20:
+                continue
+            own = _subject(d.seg, j) | words.bigrams(d.title)
+            if len(own) < 60:
+                continue  # too little of its own article to tell its subject by
+            docs = [_subject(o.seg) | words.bigrams(o.title) for o in others]
+            scores = _cosines(piece, [own, *docs])
+            for o, doc, theirs in zip(others, docs, scores[1:], strict=True):
+                # Plainly: several times closer to the other article than to its own, on
+                # words that only the other article has.
+                margin = theirs / (scores[0] + 0.002)
+                exclusive = len((piece & doc) - own)
+                own_only = len((piece & own) - doc)
+                if len(doc) < 60 or exclusive < 6 or own_only > 2 or len(own & doc) > 0.3 * len(own):
+                    continue  # not plainly another subject, or two articles on one
+                if theirs >= 0.015 and margin >= 3.0 and (best is None or margin > best[0]):
+                    best = (margin, j, o)
+        if best is None:
+            continue
+        _, j, o = best
+        block = paras[j:]
+        del paras[j:]
+        block[0].notes.append(
+            Note(
+                f"paragraphs printed after {d.title} were moved to {o.title}, whose subject they share",
+                f"they stay with {d.title}",
+            )
+        )
+        o.seg.paras.extend(block)

@@ -16,7 +16,9 @@ _ROLES = (
     "作者|文|图|摄"
 )
 # 株洲日报记者, 新华社记者: a staff role prefixed with the outlet's name.
-_OUTLET_ROLE = re.compile(r"^[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台)(?=(?:特约|见习|实习|首席|全媒体|融媒)?记者|通讯员)")
+_OUTLET_ROLE = re.compile(
+    r"^[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台)(?=(?:特约|见习|实习|首席|全媒体|融媒)?记者|通讯员)"
+)
 _ROLE_RE = re.compile(rf"(?:{_ROLES})")
 # How roles print versus how the edition names them.
 _ROLE_NAME = {
