@@ -136,17 +136,24 @@ inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.P
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True, help="Output format."
 )
+@click.option(
+    "--review",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a review sheet (HTML): warnings, then each raw page coloured by where its text went.",
+)
 @reports_errors
-def normalize(inputs: tuple[Path, ...], output: Path | None, fmt: str) -> None:
+def normalize(inputs: tuple[Path, ...], output: Path | None, fmt: str, review: Path | None) -> None:
     """Rebuild raw e-paper pages into a clean edition, for an editor to check.
 
     Warnings (a join that may have lost text, a paragraph moved on topic alone) go to
-    stderr. `build` and `script` accept the edition, corrected, as JSON or Markdown.
+    stderr with the input lines they concern. `build` and `script` accept the edition,
+    corrected, as JSON or Markdown.
 
     \b
     Examples:
         audiopaper normalize page1.txt page2.txt -o edition.json
         audiopaper normalize page.txt --format markdown > edition.md
+        audiopaper normalize page.txt -o edition.json --review review.html
     """
     from audiopaper.edition import edition_to_json
     from audiopaper.fsutil import atomic_write_text
@@ -155,7 +162,12 @@ def normalize(inputs: tuple[Path, ...], output: Path | None, fmt: str) -> None:
 
     edition = read_edition(list(inputs))
     for warning in edition.warnings:
-        click.secho(f"check: {warning.message}", fg="yellow", err=True)
+        where = f" (lines {', '.join(map(str, warning.lines))})" if warning.lines else ""
+        click.secho(f"check: {warning.message}{where}", fg="yellow", err=True)
+    if review is not None:
+        from audiopaper.normalize.review import review_inputs
+
+        atomic_write_text(review, review_inputs(list(inputs)))
     text = edition_to_json(edition) if fmt == "json" else edition_to_markdown(edition)
     if output is None:
         click.echo(text, nl=False)

@@ -34,6 +34,11 @@ class Note:
 
     message: str
     alternative: str | None = None
+    where: tuple[Src, ...] = ()  # the input it is about, when not its paragraph's or article's
+
+
+def _lines_of(src: tuple[Src, ...] | list[Src]) -> tuple[int, ...]:
+    return tuple(sorted({line for u, a, b in src for line, _, _, _ in u.spans(a, b)}))
 
 
 @dataclass
@@ -295,6 +300,7 @@ def _join(para: Para, other: Para, warn: bool = True) -> None:
             Note(
                 f"joined across a break that may have lost text: …{para.text[-8:]}|{text[:8]}…",
                 "text missing from the input at the break, or two paragraphs",
+                tuple(para.src[-1:] + other.src[:1]),
             )
         )
     para.text = layout.join_text(para.text, text)
@@ -669,7 +675,16 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
             continue
         index = len(articles)
         index_of[id(seg)] = index
-        for line, role in zip(d.lines, hl.Deck(d.lines, d.position).roles(), strict=True):
+        roles = hl.Deck(d.lines, d.position).roles()
+        if roles.count("title") == 2:
+            seg.notes.append(
+                Note(
+                    f"two headline lines read as one title: {d.title}",
+                    "a kicker over a title",
+                    tuple(x.src for x in d.lines if isinstance(x, HeadLine)),
+                )
+            )
+        for line, role in zip(d.lines, roles, strict=True):
             if isinstance(line, HeadLine):
                 dest = Destination(role, index) if role != "rule" else Destination("rule line")
                 ledger.add([line.src], dest)
@@ -685,7 +700,12 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
         all_lines = tuple(sorted({n for ls in para_lines for n in ls}))
         for note in seg.notes:
             warnings.append(
-                EditionWarning(message=note.message, article=index, lines=all_lines, alternative=note.alternative)
+                EditionWarning(
+                    message=note.message,
+                    article=index,
+                    lines=_lines_of(note.where) if note.where else all_lines,
+                    alternative=note.alternative,
+                )
             )
         for j, (p, _body, _, _) in enumerate(finals):
             for note in p.notes:
@@ -694,7 +714,7 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
                         message=note.message,
                         article=index,
                         paragraph=j,
-                        lines=para_lines[j],
+                        lines=_lines_of(note.where) if note.where else para_lines[j],
                         alternative=note.alternative,
                     )
                 )
