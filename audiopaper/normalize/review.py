@@ -38,11 +38,14 @@ _REASON = {
 _PALETTE = ("#fde2e2", "#e2f0fd", "#e4f7e2", "#fdf3d8", "#efe4fb", "#dff6f4", "#fbe4f1", "#eeeeda")
 
 _CSS = """
-body { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; margin: 1rem; color: #111; background: #fff; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.2rem; margin-top: 1.5rem; } h3 { font-size: 1.05rem; margin: .8rem 0 .3rem; }
+body { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif;
+       margin: 1rem; color: #111; background: #fff; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.2rem; margin-top: 1.5rem; }
+h3 { font-size: 1.05rem; margin: .8rem 0 .3rem; }
 .sheet { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.5rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
-th { text-align: right; color: #333; font-weight: normal; padding-right: .5rem; vertical-align: top; white-space: nowrap; }
+th { text-align: right; color: #333; font-weight: normal; padding-right: .5rem;
+     vertical-align: top; white-space: nowrap; }
 td { vertical-align: top; padding: .1rem 0; }
 .dest { color: #333; font-size: .8rem; margin-left: .4rem; }
 del { background: #e8e8e8; color: #333; }
