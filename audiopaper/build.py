@@ -33,7 +33,7 @@ from audiopaper.audio import (
 )
 from audiopaper.audio.chime import chime_pcm
 from audiopaper.audio.loudness import Profile
-from audiopaper.edition import Article, Edition
+from audiopaper.edition import Article, Edition, warning_lines
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text, replace_dir
 from audiopaper.ingest import read_edition
@@ -631,7 +631,7 @@ def render(plan: Plan, progress: Callable[[int], None] | None = None, allow_part
             edition_duration_ms=duration_ms,
             clips=clips,
             failed=[f.item for f in failed],
-            warnings=[w.message for w in plan.edition.warnings],
+            warnings=warning_lines(plan.edition),
             notes=list(plan.notes),
             edition_vtt=EDITION_VTT,
             chapters_file=CHAPTERS,

@@ -71,6 +71,11 @@ def cli() -> None:
 @out_option
 @click.option("--base-url", help="Public URL where OUT is served, for the feed's links.")
 @click.option("--allow-partial", is_flag=True, help="Publish an edition even if some articles failed.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Publish nothing while the edition has warnings open: an editor corrects the edition JSON first.",
+)
 @config_option
 @click.option("--quiet", "-q", is_flag=True, default=None, help="No progress bar or summary.")
 @reports_errors
@@ -83,6 +88,7 @@ def build(
     out: Path | None,
     base_url: str | None,
     allow_partial: bool,
+    strict: bool,
     config: Path | None,
     quiet: bool | None,
 ) -> None:
@@ -97,6 +103,7 @@ def build(
         audiopaper build page1.txt page2.txt --date 2024-05-18 --paper 临溪日报 --out site
     """
     from audiopaper import build as pipeline
+    from audiopaper.edition import warning_lines
 
     settings = _settings(config, date=date, paper=paper, engine=engine, out=out, base_url=base_url, quiet=quiet)
     if sample:
@@ -105,8 +112,14 @@ def build(
     plan = pipeline.plan_build(list(inputs), settings)
     for note in plan.notes:
         click.secho(f"warning: {note}", fg="yellow", err=True)
-    for warning in plan.edition.warnings:
-        click.secho(f"check: {warning.message}", fg="yellow", err=True)
+    checks = warning_lines(plan.edition)
+    for check in checks:
+        click.secho(f"check: {check}", fg="yellow", err=True)
+    if strict and checks:
+        raise click.ClickException(
+            f"{len(checks)} warning(s) open; nothing published (--strict). "
+            "Correct the edition (audiopaper normalize -o edition.json) and build from it."
+        )
     if settings.quiet:
         report = pipeline.render(plan, allow_partial=allow_partial)
     else:
@@ -120,7 +133,8 @@ def build(
         minutes = report.duration_ms / 60000
         where = report.folder if report.published else "(not published: a complete edition is kept)"
         click.echo(
-            f"{report.articles} articles, {minutes:.1f} minutes of audio, engine {report.engine}: {where}",
+            f"{report.articles} articles, {minutes:.1f} minutes of audio, engine {report.engine}, "
+            f"{len(checks)} warning(s) to check: {where}",
             err=True,
         )
     if report.failed:

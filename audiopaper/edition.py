@@ -282,3 +282,27 @@ def comparable(edition: Edition) -> list[dict[str, Any]]:
         return value
 
     return [norm({k: v for k, v in a.items() if k != "lines"}) for a in edition_to_dict(edition)["articles"]]
+
+
+# Warnings about text that may be missing come first: a listener may have lost words there.
+_LOSS = ("lost text", "could not place", "left out", "dropped")
+
+
+def warning_lines(edition: Edition) -> list[str]:
+    """The edition's warnings as one line each for an editor: where (article, paragraph,
+    input lines), what was decided and what else it could be; possible losses first."""
+
+    def line(w: EditionWarning) -> str:
+        where: list[str] = []
+        if w.article is not None:
+            title = edition.articles[w.article].title if 0 <= w.article < len(edition.articles) else "?"
+            where.append(f"article {w.article + 1} 《{title}》")
+        if w.paragraph is not None:
+            where.append(f"paragraph {w.paragraph + 1}")
+        if w.lines:
+            where.append("lines " + ", ".join(map(str, w.lines)))
+        alt = f" (or: {w.alternative})" if w.alternative else ""
+        return (", ".join(where) + ": " if where else "") + w.message + alt
+
+    ordered = sorted(edition.warnings, key=lambda w: not any(k in w.message for k in _LOSS))
+    return [line(w) for w in ordered]
