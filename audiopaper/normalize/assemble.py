@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from audiopaper.edition import Article, Credit, DroppedText, Edition, EditionWarning
@@ -792,6 +793,38 @@ def _subject(seg: Seg, upto: int | None = None) -> frozenset[str]:
     return frozenset().union(*(words.bigrams(p.text[:300]) for p in seg.paras[:upto]))
 
 
+class _Space:
+    """TF-IDF over a page's articles (bigram sets): document frequencies counted once per
+    page, norms worked out only for the articles a piece is compared with."""
+
+    def __init__(self, docs: list[frozenset[str]], df: Counter[str]) -> None:
+        self.docs = docs
+        self.df = df
+        self.n = len(docs) + 1
+        self._norms: dict[int, float] = {}
+
+    def _idf2(self, b: str, shift: int = 0) -> float:
+        return (math.log(self.n / (1 + self.df[b] + shift)) + 0.1) ** 2
+
+    def weights(self, piece: frozenset[str], own: frozenset[str]) -> tuple[dict[str, float], float]:
+        # The piece is still counted in its own article's; count it as apart from it.
+        w = {b: self._idf2(b, (b in own) - 1) for b in piece}
+        return w, math.sqrt(sum(w.values())) or 1.0
+
+    def norm(self, doc: frozenset[str]) -> float:
+        return math.sqrt(sum(self._idf2(b) for b in doc)) or 1.0
+
+    def doc_norm(self, k: int) -> float:
+        if k not in self._norms:
+            self._norms[k] = self.norm(self.docs[k])
+        return self._norms[k]
+
+    @staticmethod
+    def cosine(piece: tuple[dict[str, float], float], doc: frozenset[str], norm: float) -> float:
+        w, norm_p = piece
+        return sum(w[b] for b in doc.intersection(w)) / (norm_p * norm)
+
+
 def _cosines(piece: frozenset[str], docs: list[frozenset[str]]) -> list[float]:
     """TF-IDF cosine of a piece of text against each article of the page (bigram sets):
     what every article says weighs nothing, what one article alone says weighs most."""
@@ -865,35 +898,66 @@ def _plain_news(d: Draft) -> bool:
     return not (kinds.is_brief_title(title) or kinds.is_notice_title(title) or d.seg.bulleted or d.seg.closed)
 
 
+_MAX_COMPARED = 12
+
+
 def _move_blocks(page_drafts: list[Draft]) -> None:
     """Trailing paragraphs of an article that are plainly about another article on the page."""
     if len(page_drafts) < 2:
         return
-    for d in page_drafts:
+    news = [d for d in page_drafts if d.seg.paras and _plain_news(d)]
+    if len(news) > _MAX_COMPARED:
+        # Every block against every article is quadratic; a printed page holds a dozen
+        # articles at most, and an export that runs pages together is not worth the guess.
+        return
+    sets = [[words.bigrams(p.text[:300]) for p in d.seg.paras] for d in news]
+    docs: list[frozenset[str]] = []  # built only when a block looks out of place
+    df: Counter[str] = Counter()
+    space: _Space | None = None
+    for i, d in enumerate(news):
         paras = d.seg.paras
-        if len(paras) < 3 or not _plain_news(d):
+        if len(paras) < 3:
             continue
-        others = [o for o in page_drafts if o is not d and o.seg.paras and _plain_news(o)]
+        mine = sets[i]
         best: tuple[float, int, Draft] | None = None
         for j in range(max(2, len(paras) - 3), len(paras)):
             if not terminated(paras[j - 1].text):
                 continue
-            piece = frozenset().union(*(words.bigrams(p.text[:300]) for p in paras[j:]))
+            piece = frozenset().union(*mine[j:])
             if len(piece) < 20:
                 continue
-            own = _subject(d.seg, j) | words.bigrams(d.title)
-            if len(own) < 60:
-                continue  # too little of its own article to tell its subject by
-            docs = [_subject(o.seg) | words.bigrams(o.title) for o in others]
-            scores = _cosines(piece, [own, *docs])
-            for o, doc, theirs in zip(others, docs, scores[1:], strict=True):
-                # Plainly: several times closer to the other article than to its own, on
-                # words that only the other article has.
-                margin = theirs / (scores[0] + 0.002)
+            own = frozenset().union(*mine[:j]) | words.bigrams(d.title)
+            # Cheap first: a block that shares its article's words is on its subject.
+            if len(own) < 60 or len(piece & own) > max(4, 0.15 * len(piece)):
+                continue
+            if not docs:
+                docs = [frozenset().union(*ps) | words.bigrams(o.title) for ps, o in zip(sets, news, strict=True)]
+                df = Counter(itertools.chain.from_iterable(docs))
+            # Only articles that share several of the piece's rarer words, and many more of
+            # them than its own article does, are worth a closer look.
+            rare = frozenset(b for b in piece if df[b] <= 4)
+            at_home = len(rare & own)
+            near = [
+                k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= max(6, 2 * at_home + 1)
+            ]
+            if not near:
+                continue
+            mine_score: float | None = None
+            for k in near:
+                o, doc = news[k], docs[k]
                 exclusive = len((piece & doc) - own)
                 own_only = len((piece & own) - doc)
                 if len(doc) < 60 or exclusive < 6 or own_only > 2 or len(own & doc) > 0.3 * len(own):
                     continue  # not plainly another subject, or two articles on one
+                if space is None:
+                    space = _Space(docs, df)
+                w_piece = space.weights(piece, own)
+                if mine_score is None:
+                    mine_score = space.cosine(w_piece, own, space.norm(own))
+                theirs = space.cosine(w_piece, doc, space.doc_norm(k))
+                # Plainly: several times closer to the other article than to its own, on
+                # words that only the other article has.
+                margin = theirs / (mine_score + 0.002)
                 if theirs >= 0.015 and margin >= 3.0 and (best is None or margin > best[0]):
                     best = (margin, j, o)
         if best is None:
