@@ -935,7 +935,7 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
                 df = Counter(itertools.chain.from_iterable(docs))
             # Only articles that share several of the piece's rarer words, and many more of
             # them than its own article does, are worth a closer look.
-            rare = frozenset(b for b in piece if df[b] <= 4)
+            rare = frozenset(b for b in piece if df[b] <= 2)
             at_home = len(rare & own)
             near = [
                 k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= max(6, 2 * at_home + 1)
@@ -953,7 +953,7 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
                     space = _Space(docs, df)
                 w_piece = space.weights(piece, own)
                 if mine_score is None:
-                    mine_score = space.cosine(w_piece, own, space.norm(own))
+                    mine_score = space.cosine(w_piece, own, space.doc_norm(i))
                 theirs = space.cosine(w_piece, doc, space.doc_norm(k))
                 # Plainly: several times closer to the other article than to its own, on
                 # words that only the other article has.

@@ -91,7 +91,10 @@ def parse_credits(text: str, bare_names: bool = False) -> list[Credit] | None:
     body = re.sub(r"\s*(?:报道|供稿|整理)[:：]?$", "", body)
     if not body or len(body) > 60:
         return None
-    if "/" in body or "／" in body or " " in body or "\u3000" in body or not _ROLE_RE.match(body):
+    if not (_ROLE_RE.match(body) or _NAMES_THEN_PHOTO.match(body) or bare_names or _OUTLET_ROLE.match(body)):
+        if not _NAME_DID.search(body):
+            return None  # the common case, a line of text: no byline starts like this
+    if "/" in body or "／" in body or " " in body or "\u3000" in body or _OUTLET_ROLE.match(body):
         body = _tidy_byline(body)
     if bare_names and not _ROLE_RE.match(body) and not _NAMES_THEN_PHOTO.match(body):
         names = [t for t in _SEP.split(body) if t]

@@ -43,7 +43,9 @@ _SUBHEAD = re.compile(
 
 
 def ends_with_photo_credit(text: str) -> bool:
-    return bool(_CAPTION_END.search(text.rstrip(" \u3000")))
+    tail = text.rstrip(" \u3000")
+    # Only the end matters, and most text does not end in 摄: look no further then.
+    return tail.endswith(("摄", "摄影")) and bool(_CAPTION_END.search(tail[-40:]))
 
 
 def list_break(left: str, right: str) -> bool:
