@@ -937,9 +937,7 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
             # them than its own article does, are worth a closer look.
             rare = frozenset(b for b in piece if df[b] <= 2)
             at_home = len(rare & own)
-            near = [
-                k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= max(6, 2 * at_home + 1)
-            ]
+            near = [k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= max(6, 2 * at_home + 1)]
             if not near:
                 continue
             mine_score: float | None = None
