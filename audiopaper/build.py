@@ -34,7 +34,7 @@ from audiopaper.audio import (
 )
 from audiopaper.audio.chime import chime_pcm
 from audiopaper.audio.loudness import Profile
-from audiopaper.edition import Article, Edition
+from audiopaper.edition import Article, Edition, warning_lines
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.ingest import read_edition
@@ -828,7 +828,7 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
             edition_duration_ms=duration_ms,
             clips=clips,
             failed=[f.item for f in failed],
-            warnings=[w.message for w in plan.edition.warnings],
+            warnings=warning_lines(plan.edition),
             notes=list(plan.notes),
             service=asdict(plan.engine.stats) if plan.engine.stats else None,
             edition_vtt=EDITION_VTT,

@@ -90,6 +90,11 @@ def cli() -> None:
 @click.option("--base-url", help="Public URL where OUT is served, for the feed's links. Default: OUT's own.")
 @click.option("--change-base-url", is_flag=True, help="Move an OUT already published elsewhere to --base-url.")
 @click.option("--allow-partial", is_flag=True, help="Publish an edition even if some articles failed.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Publish nothing while the edition has warnings open: an editor corrects the edition JSON first.",
+)
 @config_option
 @click.option("--quiet", "-q", is_flag=True, default=None, help="No progress bar or summary.")
 @reports_errors
@@ -103,6 +108,7 @@ def build(
     base_url: str | None,
     change_base_url: bool,
     allow_partial: bool,
+    strict: bool,
     config: Path | None,
     quiet: bool | None,
 ) -> None:
@@ -117,6 +123,7 @@ def build(
         audiopaper build page1.txt page2.txt --date 2024-05-18 --paper 临溪日报 --out site
     """
     from audiopaper import build as pipeline
+    from audiopaper.edition import warning_lines
 
     settings = _settings(config, date=date, paper=paper, engine=engine, out=out, base_url=base_url, quiet=quiet)
     if sample:
@@ -126,8 +133,14 @@ def build(
     writable_folder(settings.out)  # before any speech is asked for
     for note in plan.notes:
         click.secho(f"warning: {note}", fg="yellow", err=True)
-    for warning in plan.edition.warnings:
-        click.secho(f"check: {warning.message}", fg="yellow", err=True)
+    checks = warning_lines(plan.edition)
+    for check in checks:
+        click.secho(f"check: {check}", fg="yellow", err=True)
+    if strict and checks:
+        raise click.ClickException(
+            f"{len(checks)} warning(s) open; nothing published (--strict). "
+            "Correct the edition (audiopaper normalize -o edition.json) and build from it."
+        )
     _warn_owner(settings)
     if settings.quiet:
         report = pipeline.render(plan, allow_partial=allow_partial, change_base_url=change_base_url)
@@ -155,7 +168,8 @@ def build(
             s = report.service
             service = f" ({s.requests} requests, {s.retries} retried, {s.refused} refused)"
         click.echo(
-            f"{report.articles} articles, {minutes:.1f} minutes of audio, engine {report.engine}{service}: {where}",
+            f"{report.articles} articles, {minutes:.1f} minutes of audio, engine {report.engine}{service}, "
+            f"{len(checks)} warning(s) to check: {where}",
             err=True,
         )
     undelivered = _show_deliveries(report.deliveries, settings.quiet)
@@ -227,17 +241,24 @@ inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.P
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True, help="Output format."
 )
+@click.option(
+    "--review",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a review sheet (HTML): warnings, then each raw page coloured by where its text went.",
+)
 @reports_errors
-def normalize(inputs: tuple[Path, ...], output: Path | None, fmt: str) -> None:
+def normalize(inputs: tuple[Path, ...], output: Path | None, fmt: str, review: Path | None) -> None:
     """Rebuild raw e-paper pages into a clean edition, for an editor to check.
 
     Warnings (a join that may have lost text, a paragraph moved on topic alone) go to
-    stderr. `build` and `script` accept the edition, corrected, as JSON or Markdown.
+    stderr with the input lines they concern. `build` and `script` accept the edition,
+    corrected, as JSON or Markdown.
 
     \b
     Examples:
         audiopaper normalize page1.txt page2.txt -o edition.json
         audiopaper normalize page.txt --format markdown > edition.md
+        audiopaper normalize page.txt -o edition.json --review review.html
     """
     from audiopaper.edition import edition_to_json
     from audiopaper.fsutil import atomic_write_text
@@ -246,7 +267,12 @@ def normalize(inputs: tuple[Path, ...], output: Path | None, fmt: str) -> None:
 
     edition = read_edition(list(inputs))
     for warning in edition.warnings:
-        click.secho(f"check: {warning.message}", fg="yellow", err=True)
+        where = f" (lines {', '.join(map(str, warning.lines))})" if warning.lines else ""
+        click.secho(f"check: {warning.message}{where}", fg="yellow", err=True)
+    if review is not None:
+        from audiopaper.normalize.review import review_inputs
+
+        atomic_write_text(review, review_inputs(list(inputs)))
     text = edition_to_json(edition) if fmt == "json" else edition_to_markdown(edition)
     if output is None:
         click.echo(text, nl=False)

@@ -37,6 +37,8 @@ class Article:
     subtitle: str | None = None
     credits: tuple[Credit, ...] = ()
     dateline: str | None = None
+    # The input lines behind each paragraph (the normalizer's ledger); () when not known.
+    lines: tuple[tuple[int, ...], ...] = field(default=(), compare=False)
 
     @property
     def spoken(self) -> bool:
@@ -48,9 +50,20 @@ class Article:
 class EditionWarning:
     """Something the normalizer was unsure of, for an editor to check."""
 
-    message: str
+    message: str  # what was decided
     article: int | None = None  # index into Edition.articles
     paragraph: int | None = None
+    lines: tuple[int, ...] = ()  # input line numbers, from 1
+    alternative: str | None = None  # what else it could have been
+
+
+@dataclass(frozen=True)
+class DroppedText:
+    """Printed text that is in no article, and why: a page header, an editor line, a jump marker."""
+
+    line: int
+    text: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ class Edition:
     warnings: tuple[EditionWarning, ...] = ()
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    dropped: tuple[DroppedText, ...] = field(default=(), compare=False)
 
     @property
     def spoken_articles(self) -> tuple[Article, ...]:
@@ -142,6 +156,7 @@ def _article_from(obj: Any, where: str) -> Article:
     if not isinstance(credits, list):
         raise _fail(f"{where}.credits", "expected a list")
     return Article(
+        lines=_lines_from(obj.get("lines"), f"{where}.lines"),
         title=_req_str(obj, "title", where),
         paragraphs=tuple(paragraphs),
         page=page,
@@ -165,15 +180,34 @@ def _opt_index(obj: dict[str, Any], key: str, where: str) -> int | None:
     return value
 
 
+def _line_numbers(value: Any, where: str) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+        raise _fail(where, "expected a list of line numbers")
+    return tuple(value)
+
+
+def _lines_from(value: Any, where: str) -> tuple[tuple[int, ...], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _fail(where, "expected a list of lists of line numbers, one per paragraph")
+    return tuple(_line_numbers(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+
 def _warning_from(obj: Any, where: str) -> EditionWarning:
     if isinstance(obj, str):
         return EditionWarning(message=_text(obj, where))
     if not isinstance(obj, dict) or not isinstance(obj.get("message"), str):
         raise _fail(where, "expected a string or an object with a message")
+    alternative = obj.get("alternative")
     return EditionWarning(
         message=_text(obj["message"], f"{where}.message"),
         article=_opt_index(obj, "article", where),
         paragraph=_opt_index(obj, "paragraph", where),
+        lines=_line_numbers(obj.get("lines"), f"{where}.lines"),
+        alternative=_text(alternative, f"{where}.alternative") if isinstance(alternative, str) else None,
     )
 
 
@@ -190,7 +224,13 @@ def _pages(value: Any) -> dict[str, str]:
     return value
 
 
-_KNOWN = {"paper", "date", "articles", "warnings", "source"}
+def _dropped_from(obj: Any, where: str) -> DroppedText:
+    if not isinstance(obj, dict) or not isinstance(obj.get("line"), int) or not isinstance(obj.get("text"), str):
+        raise _fail(where, "expected an object with line, text and reason")
+    return DroppedText(line=obj["line"], text=obj["text"], reason=str(obj.get("reason") or ""))
+
+
+_KNOWN = {"paper", "date", "articles", "warnings", "source", "dropped"}
 
 
 def edition_from_dict(obj: Any, article: Callable[[int], str] = "articles[{}]".format) -> Edition:
@@ -212,10 +252,14 @@ def edition_from_dict(obj: Any, article: Callable[[int], str] = "articles[{}]".f
     warnings = obj.get("warnings") or []
     if not isinstance(warnings, list):
         raise _fail("warnings", "expected a list")
+    dropped = obj.get("dropped") or []
+    if not isinstance(dropped, list):
+        raise _fail("dropped", "expected a list")
     extra = {k: v for k, v in obj.items() if k not in _KNOWN}
     if extra.get("pages") is not None:
         extra["pages"] = _pages(extra["pages"])
     return Edition(
+        dropped=tuple(_dropped_from(d, f"dropped[{i}]") for i, d in enumerate(dropped)),
         articles=tuple(_article_from(a, article(i)) for i, a in enumerate(articles)),
         paper=_opt_str(obj, "paper", "edition"),
         date=date,
@@ -239,13 +283,25 @@ def edition_to_dict(edition: Edition) -> dict[str, Any]:
             "credits": [asdict(c) for c in a.credits],
             "dateline": a.dateline,
             "paragraphs": list(a.paragraphs),
+            **({"lines": [list(ls) for ls in a.lines]} if a.lines else {}),
         }
         for a in edition.articles
     ]
     if edition.warnings:
-        out["warnings"] = [asdict(w) for w in edition.warnings]
+        out["warnings"] = [_warning_dict(w) for w in edition.warnings]
+    if edition.dropped:
+        out["dropped"] = [asdict(d) for d in edition.dropped]
     for key, value in edition.extra.items():
         out.setdefault(key, value)
+    return out
+
+
+def _warning_dict(w: EditionWarning) -> dict[str, Any]:
+    out: dict[str, Any] = {"message": w.message, "article": w.article, "paragraph": w.paragraph}
+    if w.lines:
+        out["lines"] = list(w.lines)
+    if w.alternative:
+        out["alternative"] = w.alternative
     return out
 
 
@@ -286,4 +342,28 @@ def comparable(edition: Edition) -> list[dict[str, Any]]:
             return {k: norm(v) for k, v in value.items()}
         return value
 
-    return [norm(a) for a in edition_to_dict(edition)["articles"]]
+    return [norm({k: v for k, v in a.items() if k != "lines"}) for a in edition_to_dict(edition)["articles"]]
+
+
+# Warnings about text that may be missing come first: a listener may have lost words there.
+_LOSS = ("lost text", "could not place", "left out", "dropped")
+
+
+def warning_lines(edition: Edition) -> list[str]:
+    """The edition's warnings as one line each for an editor: where (article, paragraph,
+    input lines), what was decided and what else it could be; possible losses first."""
+
+    def line(w: EditionWarning) -> str:
+        where: list[str] = []
+        if w.article is not None:
+            title = edition.articles[w.article].title if 0 <= w.article < len(edition.articles) else "?"
+            where.append(f"article {w.article + 1} 《{title}》")
+        if w.paragraph is not None:
+            where.append(f"paragraph {w.paragraph + 1}")
+        if w.lines:
+            where.append("lines " + ", ".join(map(str, w.lines)))
+        alt = f" (or: {w.alternative})" if w.alternative else ""
+        return (", ".join(where) + ": " if where else "") + w.message + alt
+
+    ordered = sorted(edition.warnings, key=lambda w: not any(k in w.message for k in _LOSS))
+    return [line(w) for w in ordered]

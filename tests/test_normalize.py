@@ -10,7 +10,9 @@ import pytest
 
 from audiopaper.edition import Edition, comparable, edition_from_json
 from audiopaper.errors import InputError
-from audiopaper.normalize import edition_from_markdown, edition_to_markdown, normalize
+from audiopaper.normalize import edition_from_markdown, edition_to_markdown, normalize, normalize_with_ledger
+from audiopaper.normalize.layout import source_lines
+from audiopaper.normalize.ledger import audit, body_like
 
 HERE = Path(__file__).parent
 SAMPLE = HERE / "data" / "000_cbe0a290ce09cb7e.txt"
@@ -53,6 +55,36 @@ def test_pages_match_gold(page: Path) -> None:
     assert comparable(got) == comparable(gold), _diff(got, gold)
     assert (got.paper, got.date) == (gold.paper, gold.date)
     assert got.extra.get("pages") == gold.extra.get("pages")
+
+
+@pytest.mark.parametrize("page", [SAMPLE, *PAGES], ids=[p.stem for p in [SAMPLE, *PAGES]])
+def test_every_printed_character_has_one_destination(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    got, ledger = normalize_with_ledger(text)
+    assert audit(source_lines(text), got, ledger) == []
+    # What the edition keeps of the ledger: each paragraph's lines, and what was dropped, why.
+    lines = source_lines(text)
+    for a in got.articles:
+        assert len(a.lines) == len(a.paragraphs)
+        for par, numbers in zip(a.paragraphs, a.lines, strict=True):
+            printed = "".join("".join(lines[n - 1].split()) for n in numbers)
+            assert "".join(par.split())[:6] in printed
+    assert all(d.text in lines[d.line - 1] and not body_like(d.text) for d in got.dropped)
+    assert {d.reason for d in got.dropped} <= {
+        "page header",
+        "editor line",
+        "jump marker",
+        "bullet",
+        "repeated headline of a continued article",
+    }
+
+
+def test_a_ledger_that_loses_or_doubles_text_is_caught() -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    got, ledger = normalize_with_ledger(text)
+    lines = source_lines(text)
+    assert any("no destination" in p for p in audit(lines, got, ledger[1:]))
+    assert any("two destinations" in p for p in audit(lines, got, [*ledger, ledger[5]]))
 
 
 def test_enough_pages_of_our_own() -> None:

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audiopaper.edition import Article, Credit, Edition, comparable
-from audiopaper.normalize import edition_from_markdown, edition_to_markdown, normalize
-from audiopaper.normalize.layout import split_pages
+from audiopaper.normalize import edition_from_markdown, edition_to_markdown, normalize_with_ledger
+from audiopaper.normalize.layout import source_lines, split_pages
+from audiopaper.normalize.ledger import audit
 from audiopaper.normalize.render import edition_to_text
 
 # Invented vocabulary: words that make plausible news sentences without touching the
@@ -106,8 +107,9 @@ def edition(draw: st.DrawFn) -> Edition:
 )
 def test_clean_layout_normalizes_back(ed: Edition, style: str, crlf: bool, bom: bool, width: int) -> None:
     text = edition_to_text(ed, style=style, crlf=crlf, bom=bom, width=width)
-    got = normalize(text)
+    got, ledger = normalize_with_ledger(text)
     assert comparable(got) == comparable(ed), text
+    assert audit(source_lines(text), got, ledger) == [], text
     assert (got.paper, got.date) == (ed.paper, ed.date)
 
 
@@ -143,7 +145,8 @@ def cut_paragraphs(draw: st.DrawFn) -> tuple[list[str], list[str]]:
 def test_joining_never_loses_or_duplicates_text(data: tuple[list[str], list[str]], sep: str) -> None:
     paras, pieces = data
     text = "城区新建公园开放\n" + sep + "■记者 王磊" + sep + sep.join(pieces) + "\n"
-    got = normalize(text)
+    got, ledger = normalize_with_ledger(text)
+    assert audit(source_lines(text), got, ledger) == []
     assert _body(got) == re.sub(r"\s", "", "".join(paras))
     # Cut paragraphs come back whole: a paragraph ends where a sentence ends.
     assert list(got.articles[0].paragraphs) == paras
@@ -172,8 +175,10 @@ NOISE = "城市道路项目,。、“”()（）■●——\n\n\n\f\r　 本报
 
 @given(st.text(alphabet=NOISE, max_size=300) | st.text(max_size=200))
 def test_any_text_gives_an_edition_never_a_traceback(text: str) -> None:
-    got = normalize(text)
+    got, ledger = normalize_with_ledger(text)
     assert isinstance(got, Edition)
+    # Whatever the text, every printed character has exactly one destination.
+    assert audit(source_lines(text), got, ledger) == []
     for a in got.articles:
         assert a.title.strip()
     if not got.articles:

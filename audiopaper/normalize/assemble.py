@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
-from audiopaper.edition import Article, Credit, Edition, EditionWarning
+from audiopaper.edition import Article, Credit, DroppedText, Edition, EditionWarning
 from audiopaper.normalize import credits as cr
 from audiopaper.normalize import headlines as hl
 from audiopaper.normalize import jumps, kinds, layout, words
+from audiopaper.normalize.ledger import Destination, Ledger, Src, carve, carve_end, nonspace_prefix
 
 _CLOSERS = "”’」』)）】》\"' \u3000"
 _TERMINAL = "。！？!?…"
@@ -20,16 +23,42 @@ def terminated(text: str) -> bool:
     t = text.rstrip(_CLOSERS)
     if not t:
         return True
-    if t[-1] in _TERMINAL or kinds.ends_with_contact(text):
+    if t[-1] in _TERMINAL or kinds.ends_with_contact(text) or kinds.ends_with_photo_credit(text):
         return True
     # A byline in brackets closes an article or a brief's item: ……(记者 王磊)
     return text.rstrip(" \u3000")[-1:] in ")）" and cr.ends_with_credits(text)
 
 
+@dataclass(frozen=True)
+class Note:
+    """A decision an editor should check: what was done, and what else could have been."""
+
+    message: str
+    alternative: str | None = None
+    where: tuple[Src, ...] = ()  # the input it is about, when not its paragraph's or article's
+
+
+def _lines_of(src: tuple[Src, ...] | list[Src]) -> tuple[int, ...]:
+    return tuple(sorted({line for u, a, b in src for line, _, _, _ in u.spans(a, b)}))
+
+
 @dataclass
 class Para:
     text: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    src: list[Src] = field(default_factory=list)  # the input behind text, in order
+
+
+class HeadLine(str):
+    """A headline line that remembers the unit it was printed as."""
+
+    src: Src
+
+
+def _head(u: layout.Unit) -> HeadLine:
+    h = HeadLine(u.text)
+    h.src = (u, 0, len(u.text))
+    return h
 
 
 @dataclass
@@ -47,7 +76,11 @@ class Seg:
     jump_out: jumps.Marker | None = None
     jump_in: jumps.Marker | None = None
     bulleted: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    # The input behind its dateline and credits, and the seg it was merged into, if any.
+    dateline_src: list[Src] = field(default_factory=list)
+    credit_src: list[Src] = field(default_factory=list)
+    merged_into: Seg | None = None
 
     @property
     def headless_piece(self) -> bool:
@@ -71,6 +104,7 @@ class Draft:
     subtitle: str | None
     seg: Seg
     kind: str = "news"
+    lines: list[str] = field(default_factory=list)
 
 
 # -- units to segments ----------------------------------------------------------------------
@@ -126,7 +160,7 @@ def _classify(units: list[layout.Unit]) -> list[str]:
     return kinds_
 
 
-def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
+def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn_joins: bool = True) -> list[Seg]:
     units = page.units
     classes = _classify(units)
     segs: list[Seg] = []
@@ -136,26 +170,33 @@ def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
         nonlocal cur
         cur = Seg(page=page.number or 1, position=pos)
         segs.append(cur)
+        segs_seen.append(cur)
         return cur
 
     for n, (u, kind) in enumerate(zip(units, classes, strict=True)):
         text = u.text
+        whole: list[Src] = [(u, 0, len(text))]
         nxt = units[n + 1].text if n + 1 < len(units) else None
         if kind == "head" and cur is not None and cur.paras and _in_notice(cur) and kinds.is_signature(text, nxt):
             # A notice's closing lines (issuer, date) look like headlines but end the notice.
-            cur.paras.append(Para(text))
+            cur.paras.append(Para(text, src=whole))
             continue
         if kind == "head":
             if cur is not None and cur.heads and not cur.paras and not cur.started and cur.jump_in is None:
-                cur.heads.append(text)
+                cur.heads.append(_head(u))
             else:
-                new(u.index).heads.append(text)
+                new(u.index).heads.append(_head(u))
             continue
         if kind == "credit":
             found = cr.credit_line(text) or []
             nxt_kind = classes[n + 1] if n + 1 < len(classes) else None
+            if cur is not None and cur.paras and not cur.closed and _items_bylined(cur):
+                # In a brief column whose items end on their own bylines, a byline on a line
+                # of its own is the item's above it, not the column's.
+                cur.paras[-1].text = layout.join_text(cur.paras[-1].text, text)
+                cur.paras[-1].src.extend(whole)
+                continue
             if cur is not None and cur.paras and not cur.closed and cr.is_photo_credits(found):
-                cur.credits.extend(found)
                 cur.closed = True
             elif (
                 cur is not None
@@ -166,22 +207,28 @@ def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
             ):
                 # A byline after the text, with nothing after it to open: the article's
                 # closing credit, (见习记者 孙七) or ■记者 赵六 printed at its end.
-                cur.credits.extend(found)
                 cur.closed = True
             elif cur is None or cur.paras or cur.closed:
-                seg = new(u.index)
-                seg.credits.extend(found)
-                seg.started = True
+                new(u.index).started = True
             else:
-                cur.credits.extend(found)
                 cur.started = True
+            assert cur is not None
+            cur.credits.extend(found)
+            cur.credit_src.extend(whole)
             continue
         if kind == "jump":
             marker = jumps.standalone(text)
             assert marker is not None
             _apply_marker(marker, cur, new, u.index)
+            ledger.add(whole, _JUMP)
             continue
-        text, markers = jumps.strip_markers(text)
+        pieces, found_markers = jumps.split_markers(text)
+        markers = [m for _, _, m in found_markers]
+        for a, b, _ in found_markers:
+            ledger.add([(u, a, b)], _JUMP)
+        src: list[Src] = [(u, a, b) for a, b in pieces]
+        if found_markers:
+            text = "".join(text[a:b] for a, b in pieces).strip(" \u3000")
         for m in markers:
             if not m.outward:
                 _apply_marker(m, cur, new, u.index)
@@ -194,20 +241,40 @@ def build_segments(page: layout.Page, warn_joins: bool = True) -> list[Seg]:
                 cur.dateline = dateline
                 cur.credits.extend(dcredits)
                 cur.started = True
+                said, src = carve(src, nonspace_prefix(text, len(text) - len(rest)))
+                named, bracket = carve(said, nonspace_prefix(text, len(dateline)))
+                cur.dateline_src.extend(named)
+                (cur.credit_src if dcredits else cur.dateline_src).extend(bracket)
                 text = rest
             if cur is None or cur.closed:
                 new(u.index)
             assert cur is not None
             bullet = kinds.starts_with_bullet(text)
             cur.bulleted += bullet
-            if cur.paras and not terminated(cur.paras[-1].text) and not bullet:
-                _join(cur.paras[-1], text, warn_joins)
+            para = Para(text, src=src)
+            if (
+                cur.paras
+                and not terminated(cur.paras[-1].text)
+                and not bullet
+                and not kinds.list_break(cur.paras[-1].text, text)
+            ):
+                _join(cur.paras[-1], para, warn_joins)
             else:
-                cur.paras.append(Para(text))
+                cur.paras.append(para)
+        else:
+            ledger.add(src, _JUMP)
         for m in markers:
             if m.outward and cur is not None:
                 _apply_marker(m, cur, new, u.index)
     return segs
+
+
+_JUMP = Destination("jump marker")
+
+
+def _items_bylined(seg: Seg) -> bool:
+    column = seg.bulleted >= 2 or any(kinds.is_brief_title(h) for h in seg.heads)
+    return column and any(cr.ends_with_credits(p.text) for p in seg.paras[:-1])
 
 
 def _in_notice(seg: Seg) -> bool:
@@ -226,10 +293,21 @@ def _apply_marker(marker: jumps.Marker, cur: Seg | None, new, pos: int) -> None:
         new(pos).jump_in = marker
 
 
-def _join(para: Para, text: str, warn: bool = True) -> None:
+def _join(para: Para, other: Para, warn: bool = True) -> None:
+    """Run other on at the end of para: one paragraph that a column or page break cut."""
+    text = other.text
     if warn and words.gap_suspected(para.text, text):
-        para.notes.append(f"joined across a break that may have lost text: …{para.text[-8:]}|{text[:8]}…")
+        para.notes.append(
+            Note(
+                f"joined across a break that may have lost text: …{para.text[-8:]}|{text[:8]}…",
+                "text missing from the input at the break, or two paragraphs",
+                tuple(para.src[-1:] + other.src[:1]),
+            )
+        )
     para.text = layout.join_text(para.text, text)
+    para.src.extend(other.src)
+    para.notes.extend(other.notes)
+    other.src, other.notes = [], []
 
 
 # -- implicit continuations --------------------------------------------------------------------
@@ -272,9 +350,13 @@ def resolve_continuations(segs: list[Seg]) -> None:
             piece = h.paras[j:]
             del h.paras[j:]
             if jumps.continuation_score(left, piece[0].text) < 1.0:
-                d.paras[-1].notes.append(f"moved text here on its subject alone: …{left[-8:]}|{piece[0].text[:8]}…")
-            _join(d.paras[-1], piece[0].text)
-            d.paras[-1].notes.extend(piece[0].notes)
+                d.paras[-1].notes.append(
+                    Note(
+                        f"moved text here on its subject alone: …{left[-8:]}|{piece[0].text[:8]}…",
+                        "the text stays where it was printed",
+                    )
+                )
+            _join(d.paras[-1], piece[0])
             d.paras.extend(piece[1:])
             if h.jump_out is not None and not h.paras[j:]:
                 d.jump_out, h.jump_out = h.jump_out, None
@@ -345,6 +427,10 @@ def assign_decks(segs: list[Seg]) -> list[Draft]:
     for o in orphans:
         if id(o) not in used:
             drafts.append(_headless_draft(o))
+    # A continuation with neither headline nor byline: its jump marker says whose it is.
+    for s in segs:
+        if not s.heads and s.jump_in is not None and s.paras:
+            drafts.append(_headless_draft(s, _NO_JUMP_HOST))
     return drafts
 
 
@@ -381,31 +467,38 @@ def _match(decks: list[tuple[list[str], int]], orphans: list[Seg]) -> tuple[list
 
 def _draft(lines: list[str], pos: int, seg: Seg) -> Draft:
     kicker, title, subtitle = hl.Deck(lines, pos).parts()
-    return Draft(page=seg.page, position=pos, kicker=kicker, title=title, subtitle=subtitle, seg=seg)
+    return Draft(page=seg.page, position=pos, kicker=kicker, title=title, subtitle=subtitle, seg=seg, lines=lines)
 
 
 _CLAUSE = re.compile(r"[,，。;；:：!！?？、]")
 
 
-def _headless_draft(seg: Seg) -> Draft:
+def _headless_draft(seg: Seg, note: Note | None = None) -> Draft:
     first = seg.paras[0].text if seg.paras else ""
     title = _CLAUSE.split(first, maxsplit=1)[0][:30] or "(无标题)"
-    seg.notes.append("no headline found; the title is the text's first words")
+    seg.notes.append(
+        note or Note("no headline found; the title is the text's first words", "a headline printed elsewhere")
+    )
     return Draft(page=seg.page, position=seg.position, kicker=None, title=title, subtitle=None, seg=seg)
 
 
 # -- the whole edition ---------------------------------------------------------------------------
 
 
-def normalize_text(text: str, source: str | None = None) -> Edition:
-    pages = layout.split_pages(text)
+def normalize_text(text: str, source: str | None = None, ledger: Ledger | None = None) -> Edition:
+    """The edition; `ledger`, when given, receives where every span of the input went."""
+    ledger = ledger if ledger is not None else Ledger()
+    dropped: list[layout.Dropped] = []
+    pages = layout.split_pages(text, dropped)
+    for d in dropped:
+        ledger.add_raw(d.line, d.col, d.text, Destination(d.reason))
     paper = next((p.paper for p in pages if p.paper), None)
     date = next((p.date for p in pages if p.date), None)
     names = {str(p.number): p.name for p in pages if p.name}
     drafts: list[Draft] = []
-    carry: list[Seg] = []  # headless pieces at a page top: they continue an earlier page
+    every: list[Seg] = []
     for page in pages:
-        segs = build_segments(page)
+        segs = build_segments(page, ledger, every)
         resolve_continuations(segs)
         pieces = [s for s in segs if s.headless_piece and s.paras]
         segs = [s for s in segs if not (s.headless_piece and s.paras) and (s.paras or s.heads or s.started)]
@@ -419,10 +512,29 @@ def normalize_text(text: str, source: str | None = None) -> Edition:
                 page_drafts.sort(key=lambda d: d.position)
                 continue
             _append(host.seg, piece, confident=_confident(host.seg, piece))
-        drafts.extend(page_drafts)
-    del carry
+        drafts.extend(resettle(page_drafts))
     drafts = _stitch_jumps(drafts)
-    return _edition(drafts, paper, date, names, source)
+    drafts = _rescue(drafts, every)
+    return _edition(drafts, every, ledger, paper, date, names, source)
+
+
+_NO_JUMP_HOST = Note("continued from another page, but no article there jumps here", "the rest of another article")
+
+
+def _rescue(drafts: list[Draft], every: list[Seg]) -> list[Draft]:
+    """Body text that reached no article becomes one of its own, for the editor: never nothing."""
+    placed = {id(d.seg) for d in drafts}
+    lost = [s for s in every if id(s) not in placed and s.merged_into is None and any(p.text.strip() for p in s.paras)]
+    if not lost:
+        return drafts
+    for s in lost:
+        drafts.append(
+            _headless_draft(
+                s, Note("text the normalizer could not place is an article of its own", "part of another article")
+            )
+        )
+    drafts.sort(key=lambda d: (d.page, d.position))
+    return drafts
 
 
 def _host_for(piece: Seg, page_drafts: list[Draft], earlier: list[Draft]) -> Draft | None:
@@ -445,13 +557,14 @@ def _confident(host: Seg, piece: Seg) -> bool:
 def _append(host: Seg, piece: Seg, confident: bool) -> None:
     first = piece.paras[0]
     if not confident:
-        first.notes.append("text without a headline was given to the article before it")
+        first.notes.append(Note("text without a headline was given to the article before it", "an article of its own"))
     if host.paras and not terminated(host.paras[-1].text):
-        _join(host.paras[-1], first.text)
-        host.paras[-1].notes.extend(first.notes)
+        _join(host.paras[-1], first)
         host.paras.extend(piece.paras[1:])
     else:
         host.paras.extend(piece.paras)
+    piece.paras = []
+    piece.merged_into = host
     host.credits.extend(c for c in piece.credits if c not in host.credits)
     if piece.jump_out is not None:
         host.jump_out = piece.jump_out
@@ -477,7 +590,8 @@ def _stitch_jumps(drafts: list[Draft]) -> list[Draft]:
             and (d.seg.jump_out.page is None or d.seg.jump_out.page == cont.page)
         ]
         if not candidates:
-            cont.seg.notes.append("continued from another page, but no article there jumps here")
+            if _NO_JUMP_HOST not in cont.seg.notes:
+                cont.seg.notes.append(_NO_JUMP_HOST)
             cont.seg.jump_in = None
             out.append(cont)
             continue
@@ -496,46 +610,115 @@ def _stitch_jumps(drafts: list[Draft]) -> list[Draft]:
         piece = cont.seg
         if piece.paras:
             _append(host.seg, piece, confident=True)
+        piece.merged_into = host.seg
         host.seg.credits.extend(c for c in piece.credits if c not in host.seg.credits)
     out.sort(key=lambda d: (d.page, d.position))
     return out
 
 
-def _edition(drafts: list[Draft], paper, date, names, source) -> Edition:  # type: ignore[no-untyped-def]
+def _nonspace(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _final_paragraphs(kind_paras: list[Para], kind: str, news_tail: bool) -> list[tuple[Para, str, int, int]]:
+    """(para, final text, bullet characters before it, credit characters after it)."""
+    out: list[tuple[Para, str, int, int]] = []
+    for j, p in enumerate(kind_paras):
+        t = p.text.strip()
+        if kind == "brief":
+            t = kinds.strip_bullet(t)
+        elif kind == "notice":
+            t = kinds.strip_symbol_bullet(t)
+        body = t
+        if kind != "brief" and news_tail and j == len(kind_paras) - 1:
+            # An article may close on its byline; a brief's item keeps its own as printed.
+            last, trailing = cr.split_trailing_credits(t)
+            if trailing and last:
+                body = last
+        # Only what was taken off the ends needs counting, and usually nothing was.
+        lead = 0 if len(t) == len(p.text) else _nonspace(p.text) - _nonspace(t)
+        out.append((p, body, lead, 0 if body is t else _nonspace(t) - _nonspace(body)))
+    return out
+
+
+def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date, names, source) -> Edition:  # type: ignore[no-untyped-def]
     articles: list[Article] = []
     warnings: list[EditionWarning] = []
+    index_of: dict[int, int] = {}  # id(seg) -> article index
+    placed_heads: set[int] = set()
     for d in drafts:
         seg = d.seg
         paras = [p for p in seg.paras if p.text.strip()]
-        texts = [p.text.strip() for p in paras]
         credits_ = list(seg.credits)
+        texts = [p.text.strip() for p in paras]
         if texts:
             last, trailing = cr.split_trailing_credits(texts[-1])
             if trailing and last:
                 texts[-1] = last
                 credits_.extend(trailing)
         kind = kinds.kind_of(d.title, texts, credits_, seg.dateline, seg.bulleted)
+        finals = _final_paragraphs(paras, kind, news_tail=True)
         if kind == "brief":
-            # Each item of a brief column may carry its own byline at its end.
-            texts = [kinds.strip_bullet(p.text.strip()) for p in paras]
             credits_ = list(seg.credits)
-            for j, t in enumerate(texts):
-                body, trailing = cr.split_trailing_credits(t)
-                if trailing and body:
-                    texts[j] = body
-                    credits_.extend(trailing)
-        if kind == "notice":
-            texts = [kinds.strip_symbol_bullet(t) for t in texts]
-        if not texts:
+        placed_heads.update(id(x) for x in d.lines)
+        if not finals:
             # A headline with no text has nothing to read; say so rather than invent a body.
-            warnings.append(EditionWarning(message=f"headline without text dropped: {d.title}"))
+            drop = Destination("headline without text")
+            lines = ledger.add([x.src for x in d.lines if isinstance(x, HeadLine)], drop)
+            lines += ledger.add(seg.credit_src + seg.dateline_src, drop)
+            warnings.append(
+                EditionWarning(
+                    message=f"headline without text dropped: {d.title}",
+                    lines=tuple(sorted(set(lines))),
+                    alternative="the headline of text printed elsewhere",
+                )
+            )
             continue
         index = len(articles)
+        index_of[id(seg)] = index
+        roles = hl.Deck(d.lines, d.position).roles()
+        if roles.count("title") == 2:
+            seg.notes.append(
+                Note(
+                    f"two headline lines read as one title: {d.title}",
+                    "a kicker over a title",
+                    tuple(x.src for x in d.lines if isinstance(x, HeadLine)),
+                )
+            )
+        for line, role in zip(d.lines, roles, strict=True):
+            if isinstance(line, HeadLine):
+                dest = Destination(role, index) if role != "rule" else Destination("rule line")
+                ledger.add([line.src], dest)
+        ledger.add(seg.dateline_src, Destination("dateline", index))
+        ledger.add(seg.credit_src, Destination("credits", index))
+        para_lines: list[tuple[int, ...]] = []
+        for j, (p, _body, lead, tail) in enumerate(finals):
+            bullet, rest = carve(p.src, lead)
+            mid, own_credit = carve_end(rest, tail)
+            ledger.add(bullet, Destination("bullet"))
+            para_lines.append(tuple(sorted(set(ledger.add(mid, Destination("paragraph", index, j))))))
+            ledger.add(own_credit, Destination("credits", index))
+        all_lines = tuple(sorted({n for ls in para_lines for n in ls}))
         for note in seg.notes:
-            warnings.append(EditionWarning(message=note, article=index))
-        for j, p in enumerate(paras):
+            warnings.append(
+                EditionWarning(
+                    message=note.message,
+                    article=index,
+                    lines=_lines_of(note.where) if note.where else all_lines,
+                    alternative=note.alternative,
+                )
+            )
+        for j, (p, _body, _, _) in enumerate(finals):
             for note in p.notes:
-                warnings.append(EditionWarning(message=note, article=index, paragraph=j))
+                warnings.append(
+                    EditionWarning(
+                        message=note.message,
+                        article=index,
+                        paragraph=j,
+                        lines=_lines_of(note.where) if note.where else para_lines[j],
+                        alternative=note.alternative,
+                    )
+                )
         seen: list[Credit] = []
         for c in credits_:
             if c not in seen:
@@ -543,18 +726,24 @@ def _edition(drafts: list[Draft], paper, date, names, source) -> Edition:  # typ
         articles.append(
             Article(
                 title=d.title,
-                paragraphs=tuple(texts),
+                paragraphs=tuple(body for _, body, _, _ in finals),
                 page=d.page,
                 kind=kind,
                 kicker=d.kicker,
                 subtitle=d.subtitle,
                 credits=tuple(seen),
                 dateline=seg.dateline,
+                lines=tuple(para_lines),
             )
         )
+    _settle_the_rest(every, index_of, placed_heads, ledger, warnings)
     if not articles:
         warnings.append(EditionWarning(message="no articles found in the input"))
     extra = {"pages": names} if names else {}
+    dropped = tuple(
+        DroppedText(line=e.line, text=e.text, reason=e.dest.field)
+        for e in sorted((e for e in ledger.entries if e.dest.article is None), key=lambda e: (e.line, e.start))
+    )
     return Edition(
         articles=tuple(articles),
         paper=paper,
@@ -562,4 +751,222 @@ def _edition(drafts: list[Draft], paper, date, names, source) -> Edition:  # typ
         warnings=tuple(warnings),
         source=source,
         extra=extra,
+        dropped=dropped,
     )
+
+
+def _settle_the_rest(
+    every: list[Seg], index_of: dict[int, int], placed_heads: set[int], ledger: Ledger, warnings: list[EditionWarning]
+) -> None:
+    """Segs merged into another article, and what no article took: each span a destination."""
+    for seg in every:
+        if id(seg) in index_of:
+            continue
+        root: Seg | None = seg
+        while root is not None and id(root) not in index_of:
+            root = root.merged_into
+        index = index_of.get(id(root)) if root is not None else None
+        heads = [h for h in seg.heads if id(h) not in placed_heads and isinstance(h, HeadLine)]
+        if index is not None:
+            # A continuation's repeated headline; its byline and dateline are its article's.
+            ledger.add([h.src for h in heads], Destination("repeated headline of a continued article"))
+            ledger.add(seg.dateline_src, Destination("dateline", index))
+            ledger.add(seg.credit_src, Destination("credits", index))
+            continue
+        lines = ledger.add([h.src for h in heads], Destination("headline without text"))
+        lines += ledger.add(seg.credit_src + seg.dateline_src, Destination("byline without text"))
+        if lines:
+            text = "".join(heads) or "".join(u.text[a:b] for u, a, b in seg.credit_src)
+            warnings.append(
+                EditionWarning(
+                    message=f"printed lines that no article took were left out: {text[:30]}",
+                    lines=tuple(sorted(set(lines))),
+                    alternative="a headline or byline of an article nearby",
+                )
+            )
+
+
+# -- sections and blocks printed apart from their article ----------------------------------------
+
+
+def _subject(seg: Seg, upto: int | None = None) -> frozenset[str]:
+    return frozenset().union(*(words.bigrams(p.text[:300]) for p in seg.paras[:upto]))
+
+
+class _Space:
+    """TF-IDF over a page's articles (bigram sets): document frequencies counted once per
+    page, norms worked out only for the articles a piece is compared with."""
+
+    def __init__(self, docs: list[frozenset[str]], df: Counter[str]) -> None:
+        self.docs = docs
+        self.df = df
+        self.n = len(docs) + 1
+        self._norms: dict[int, float] = {}
+
+    def _idf2(self, b: str, shift: int = 0) -> float:
+        return (math.log(self.n / (1 + self.df[b] + shift)) + 0.1) ** 2
+
+    def weights(self, piece: frozenset[str], own: frozenset[str]) -> tuple[dict[str, float], float]:
+        # The piece is still counted in its own article's; count it as apart from it.
+        w = {b: self._idf2(b, (b in own) - 1) for b in piece}
+        return w, math.sqrt(sum(w.values())) or 1.0
+
+    def norm(self, doc: frozenset[str]) -> float:
+        return math.sqrt(sum(self._idf2(b) for b in doc)) or 1.0
+
+    def doc_norm(self, k: int) -> float:
+        if k not in self._norms:
+            self._norms[k] = self.norm(self.docs[k])
+        return self._norms[k]
+
+    @staticmethod
+    def cosine(piece: tuple[dict[str, float], float], doc: frozenset[str], norm: float) -> float:
+        w, norm_p = piece
+        return sum(w[b] for b in doc.intersection(w)) / (norm_p * norm)
+
+
+def _cosines(piece: frozenset[str], docs: list[frozenset[str]]) -> list[float]:
+    """TF-IDF cosine of a piece of text against each article of the page (bigram sets):
+    what every article says weighs nothing, what one article alone says weighs most."""
+    n = len(docs) + 1
+    df: dict[str, int] = {}
+    for doc in docs:
+        for b in doc:
+            df[b] = df.get(b, 0) + 1
+    idf = {b: math.log(n / (1 + df.get(b, 0))) + 0.1 for b in piece}
+    norm_p = math.sqrt(sum(w * w for w in idf.values())) or 1.0
+    out = []
+    for doc in docs:
+        shared = sum(idf[b] ** 2 for b in piece & doc)
+        norm_d = math.sqrt(sum((math.log(n / (1 + df[b])) + 0.1) ** 2 for b in doc)) or 1.0
+        out.append(shared / (norm_p * norm_d))
+    return out
+
+
+def resettle(page_drafts: list[Draft]) -> list[Draft]:
+    """Sections under a numbered subhead, and blocks of paragraphs printed next to another
+    article, go to the article they are about."""
+    for d in list(page_drafts):
+        seg = d.seg
+        if (
+            len(d.lines) != 1
+            or not isinstance(d.lines[0], HeadLine)
+            or not kinds.numbered_subhead(d.lines[0])
+            or seg.started
+            or seg.credits
+            or seg.jump_in is not None
+            or not seg.paras
+        ):
+            continue
+        others = [o for o in page_drafts if o is not d and o.seg.paras]
+        if not others:
+            continue
+        mine = words.bigrams(d.lines[0]) | _subject(seg)
+        scores = _cosines(mine, [words.bigrams(o.title) | _subject(o.seg) for o in others])
+        before = [k for k, o in enumerate(others) if o.position < d.position]
+        prev = before[-1] if before else None
+        best = max(range(len(others)), key=lambda k: scores[k])
+        # 二、 goes where 一、 is: the numbering says more than the words.
+        number = kinds.subhead_number(d.lines[0])
+        if number is not None and number > 1:
+            follows = [
+                k for k, o in enumerate(others) if any(kinds.subhead_number(p.text) == number - 1 for p in o.seg.paras)
+            ]
+            if len(follows) == 1:
+                best = follows[0]
+                scores[best] = float("inf")
+        host = prev if prev is not None and scores[prev] >= scores[best] - 0.02 else best
+        head = Para(str(d.lines[0]), src=[d.lines[0].src])
+        if host != prev:
+            head.notes.append(
+                Note(
+                    f"a section under the subhead {d.lines[0]} was moved to the article it is about: "
+                    f"{others[host].title}",
+                    "it stays with the article printed before it" if prev is not None else "an article of its own",
+                )
+            )
+        others[host].seg.paras.extend([head, *seg.paras])
+        seg.paras, seg.heads, seg.merged_into = [], [], others[host].seg
+        page_drafts.remove(d)
+    _move_blocks(page_drafts)
+    return page_drafts
+
+
+def _plain_news(d: Draft) -> bool:
+    """Not a column of briefs, a notice or a photo: an article with a subject of its own."""
+    title = (d.kicker or "") + d.title
+    return not (kinds.is_brief_title(title) or kinds.is_notice_title(title) or d.seg.bulleted or d.seg.closed)
+
+
+_MAX_COMPARED = 12
+
+
+def _move_blocks(page_drafts: list[Draft]) -> None:
+    """Trailing paragraphs of an article that are plainly about another article on the page."""
+    if len(page_drafts) < 2:
+        return
+    news = [d for d in page_drafts if d.seg.paras and _plain_news(d)]
+    if len(news) > _MAX_COMPARED:
+        # Every block against every article is quadratic; a printed page holds a dozen
+        # articles at most, and an export that runs pages together is not worth the guess.
+        return
+    sets = [[words.bigrams(p.text[:300]) for p in d.seg.paras] for d in news]
+    docs: list[frozenset[str]] = []  # built only when a block looks out of place
+    df: Counter[str] = Counter()
+    space: _Space | None = None
+    for i, d in enumerate(news):
+        paras = d.seg.paras
+        if len(paras) < 3:
+            continue
+        mine = sets[i]
+        best: tuple[float, int, Draft] | None = None
+        for j in range(max(2, len(paras) - 3), len(paras)):
+            if not terminated(paras[j - 1].text):
+                continue
+            piece = frozenset().union(*mine[j:])
+            if len(piece) < 20:
+                continue
+            own = frozenset().union(*mine[:j]) | words.bigrams(d.title)
+            # Cheap first: a block that shares its article's words is on its subject.
+            if len(own) < 60 or len(piece & own) > max(4, 0.15 * len(piece)):
+                continue
+            if not docs:
+                docs = [frozenset().union(*ps) | words.bigrams(o.title) for ps, o in zip(sets, news, strict=True)]
+                df = Counter(itertools.chain.from_iterable(docs))
+            # Only articles that share several of the piece's rarer words, and many more of
+            # them than its own article does, are worth a closer look.
+            rare = frozenset(b for b in piece if df[b] <= 2)
+            at_home = len(rare & own)
+            near = [k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= max(6, 2 * at_home + 1)]
+            if not near:
+                continue
+            mine_score: float | None = None
+            for k in near:
+                o, doc = news[k], docs[k]
+                exclusive = len((piece & doc) - own)
+                own_only = len((piece & own) - doc)
+                if len(doc) < 60 or exclusive < 6 or own_only > 2 or len(own & doc) > 0.3 * len(own):
+                    continue  # not plainly another subject, or two articles on one
+                if space is None:
+                    space = _Space(docs, df)
+                w_piece = space.weights(piece, own)
+                if mine_score is None:
+                    mine_score = space.cosine(w_piece, own, space.doc_norm(i))
+                theirs = space.cosine(w_piece, doc, space.doc_norm(k))
+                # Plainly: several times closer to the other article than to its own, on
+                # words that only the other article has.
+                margin = theirs / (mine_score + 0.002)
+                if theirs >= 0.015 and margin >= 3.0 and (best is None or margin > best[0]):
+                    best = (margin, j, o)
+        if best is None:
+            continue
+        _, j, o = best
+        block = paras[j:]
+        del paras[j:]
+        block[0].notes.append(
+            Note(
+                f"paragraphs printed after {d.title} were moved to {o.title}, whose subject they share",
+                f"they stay with {d.title}",
+            )
+        )
+        o.seg.paras.extend(block)

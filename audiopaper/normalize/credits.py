@@ -15,6 +15,10 @@ _ROLES = (
     "首席记者|融媒记者|全媒体记者|记者|特约通讯员|通讯员|实习生|摄影|摄像|撰稿|编辑|文/图|图/文|文图|图文|"
     "作者|文|图|摄"
 )
+# 株洲日报记者, 新华社记者: a staff role prefixed with the outlet's name.
+_OUTLET_ROLE = re.compile(
+    r"^[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台)(?=(?:特约|见习|实习|首席|全媒体|融媒)?记者|通讯员)"
+)
 _ROLE_RE = re.compile(rf"(?:{_ROLES})")
 # How roles print versus how the edition names them.
 _ROLE_NAME = {
@@ -57,11 +61,45 @@ def _role(printed: str) -> str:
     return _ROLE_NAME.get(printed, printed)
 
 
-def parse_credits(text: str) -> list[Credit] | None:
-    """The credits a line (or a bracket) holds, or None when it holds anything else."""
+# 张鸿雁/文 杨涛/摄: the name first, then what they did.
+_NAME_DID = re.compile(r"([\u4e00-\u9fff·・]{2,8})[/／](文|图|摄影|摄)(?=$|[\s\u3000、,，])")
+# Two-character names padded to the width of three: 王 玮.
+_PADDED = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000]([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+_ROLE_THEN_SOLO = re.compile(rf"({_ROLES})([\u4e00-\u9fff])[ \u3000]([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+
+
+def _did(m: re.Match[str]) -> str:
+    return m.group(1) if m.group(2) == "文" else f"摄影 {m.group(1)}"
+
+
+def _tidy_byline(body: str) -> str:
+    """Spell a byline the one way the parser reads: roles before names, names whole."""
+    body = _OUTLET_ROLE.sub("", body)
+    body = re.sub(r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台))(?=(?:记者|通讯员))", " ", body)
+    body = re.sub(rf"({_ROLES})[/／](?=[\u4e00-\u9fff])", r"\1 ", body)
+    body = _NAME_DID.sub(_did, body)
+    body = _ROLE_THEN_SOLO.sub(r"\1\2\3", body)
+    return _PADDED.sub(r"\1\2", body)
+
+
+def parse_credits(text: str, bare_names: bool = False) -> list[Credit] | None:
+    """The credits a line (or a bracket) holds, or None when it holds anything else.
+
+    bare_names: names without a role (a dateline's bracket: 本报讯(张芳)) are the authors'.
+    """
     body = _LEAD.sub("", text).strip(" \u3000()（）[]【】")
-    body = re.sub(r"\s*(?:报道|供稿|整理)$", "", body)
+    body = re.sub(r"\s*(?:报道|供稿|整理)[:：]?$", "", body)
     if not body or len(body) > 60:
+        return None
+    if not (_ROLE_RE.match(body) or _NAMES_THEN_PHOTO.match(body) or bare_names or _OUTLET_ROLE.match(body)):
+        if not _NAME_DID.search(body):
+            return None  # the common case, a line of text: no byline starts like this
+    if "/" in body or "／" in body or " " in body or "\u3000" in body or _OUTLET_ROLE.match(body):
+        body = _tidy_byline(body)
+    if bare_names and not _ROLE_RE.match(body) and not _NAMES_THEN_PHOTO.match(body):
+        names = [t for t in _SEP.split(body) if t]
+        if names and len(names) <= 4 and all(_NAME.match(t) for t in names):
+            return [Credit(role="作者", name=n) for n in names]
         return None
     if not _ROLE_RE.match(body) and not _NAMES_THEN_PHOTO.match(body):
         return None
@@ -178,11 +216,17 @@ _AGENCY = (
     "中国日报|法制日报|科技日报|浙江日报|大众日报|南方日报|新京报|央视新闻|潮新闻|中国新闻社|"
     "[\u4e00-\u9fff]{2,6}(?:日报|晚报|电视台|广播电视台|融媒体中心)"
 )
+# Outlets of every kind name themselves before 讯: 永州网讯, 湖南民生在线讯, 中经联播讯,
+# 安徽网 大皖新闻讯; 央视网消息.
+_OUTLET = r"(?:[\u4e00-\u9fff]{2,6}网[ \u3000])?[\u4e00-\u9fff]{1,8}?(?:网|在线|新闻|联播|客户端|报|台|融媒)"
 _DATELINE = re.compile(
-    rf"^(?P<dl>(?:据)?(?:{_AGENCY})(?:[\u4e00-\u9fff]{{0,10}}?)?(?:\d{{1,2}}月\d{{1,2}}日)?(?:电|讯))"
+    rf"^(?P<dl>(?:据)?(?:{_AGENCY})(?:[\u4e00-\u9fff]{{0,10}}?)?(?:\d{{1,2}}月\d{{1,2}}日)?(?:电|讯)"
+    rf"|{_OUTLET}(?:讯|消息)(?=[\s\u3000(（:：0-9“]))"
     r"(?P<br>\s*[(（](?P<inner>[^()（）]{1,60})[)）])?"
     r"[\s\u3000:：]*"
 )
+# A byline printed after the dateline without brackets: 咸宁网讯 特约记者徐大伟、通讯员柯国华报道:
+_OPEN_BYLINE = re.compile(r"^(?P<by>[^,，。:：“”\"]{2,40}?报道)[:：]")
 _TRAILING = re.compile(r"[(（](?P<inner>[^()（）]{2,60})[)）]\s*$")
 
 
@@ -194,12 +238,17 @@ def split_dateline(text: str) -> tuple[str | None, list[Credit], str]:
     rest = text[m.end() :]
     credits: list[Credit] = []
     if m.group("inner"):
-        parsed = parse_credits(m.group("inner"))
+        parsed = parse_credits(m.group("inner"), bare_names=True)
         if parsed is None:
             # The bracket is not a byline; it is part of the text after the dateline.
             rest = text[m.end("dl") :].lstrip(" \u3000:：")
         else:
             credits = parsed
+    else:
+        by = _OPEN_BYLINE.match(rest)
+        parsed = parse_credits(by.group("by")) if by else None
+        if by and parsed:
+            credits, rest = parsed, rest[by.end() :].lstrip(" \u3000")
     if not rest.strip():
         return None, [], text
     return m.group("dl"), credits, rest

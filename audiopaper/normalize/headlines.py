@@ -22,6 +22,7 @@ _COMMA = re.compile(r"[,，]")
 _BAD_END = "。,，、;；:：…"
 _SPACES = re.compile(r"[\s\u3000]+")
 MAX_LEN = 50
+_DIGIT = re.compile(r"[0-9０-９]")
 _WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -79,12 +80,42 @@ class Deck:
             return None, "(无标题)", None
         if len(main) == 1:
             kicker, title = None, main[0]
+        elif len(main) == 2 and one_title(main[0], main[1]):
+            kicker, title = None, main[0] + " " + main[1]
         else:
             # Beyond two lines the third reads as a subtitle printed without its dash.
             kicker, title = main[0], main[1]
             subs = main[2:] + subs
         subtitle = " ".join(subs) if subs else None
         return kicker, title, subtitle
+
+    def roles(self) -> list[str]:
+        """Which field each line went to, as parts() decides: kicker, title, subtitle or rule."""
+        roles = ["rule"] * len(self.lines)
+        main = [i for i, x in enumerate(self.lines) if not is_subtitle(x)]
+        subs = [i for i, x in enumerate(self.lines) if is_subtitle(x)]
+        for i in subs:
+            roles[i] = "subtitle" if tidy(strip_dash(self.lines[i])) else "rule"
+        if not main:
+            main = [i for i in subs if roles[i] == "subtitle"][:1]
+        if len(main) == 1:
+            roles[main[0]] = "title"
+        elif len(main) == 2 and one_title(self.lines[main[0]], self.lines[main[1]]):
+            roles[main[0]] = roles[main[1]] = "title"
+        elif main:
+            roles[main[0]], roles[main[1]] = "kicker", "title"
+            for i in main[2:]:
+                roles[i] = "subtitle"
+        return roles
+
+
+def one_title(first: str, second: str) -> bool:
+    """Two headline lines that are one title printed over two: a short tail under a short
+    line (株洲今年要建成4条干线公路 / 总长122公里), not a kicker over its title."""
+    a, b = len(_SPACES.sub("", first)), len(_SPACES.sub("", second))
+    # Only when the tail is a figure (总长122公里, 投资3亿元): a short title of words under a
+    # kicker is as common, and a kicker read as part of the title costs less than the reverse.
+    return b <= 8 and a + b <= 24 and bool(_DIGIT.search(second)) and first.rstrip()[-1:] not in ':：”"!！?？'
 
 
 def _groups(lines: Sequence[str]) -> list[list[int]]:

@@ -53,6 +53,21 @@ def strip_markers(text: str) -> tuple[str, list[Marker]]:
     return cleaned.strip(" \u3000"), found
 
 
+def split_markers(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int, Marker]]]:
+    """The (start, end) of the text around bracketed jump markers, and of the markers."""
+    if "接" not in text and "转" not in text:
+        return [(0, len(text))], []
+    pieces: list[tuple[int, int]] = []
+    found: list[tuple[int, int, Marker]] = []
+    pos = 0
+    for m in _BRACKETED.finditer(text):
+        pieces.append((pos, m.start()))
+        found.append((m.start(), m.end(), _marker(m)))
+        pos = m.end()
+    pieces.append((pos, len(text)))
+    return [p for p in pieces if p[0] < p[1]], found
+
+
 def continuation_score(left: str, right: str) -> float:
     """How sure we are that right continues left across a column or page: 0 (no) .. 1."""
     if not left or not right:

@@ -28,6 +28,47 @@ _CONTACT_END = re.compile(rf"{_CONTACT_KEY}[\s\u3000]*[:：]?[\s\u3000]*{_PHONE}
 _SYMBOL_BULLET = re.compile(rf"^[{BULLETS}][\s\u3000]*")
 
 
+# A caption that closes on its photographer's name: ……识骗防骗能力。冯秋繁 摄
+_CAPTION_END = re.compile(
+    r"[。！？!?…”）)][\s\u3000]*[\u4e00-\u9fff·]{2,4}(?:[\s\u3000、,，]+[\u4e00-\u9fff·]{2,4}){0,3}[\s\u3000]*摄影?$"
+)
+# The items of a list: 4月17日上午,…; 一、…; (二)…; 3.…
+_ITEM_START = re.compile(
+    r"^(?:\d{1,2}月\d{1,2}[日、]|\d{1,2}[.、．](?!\d)|[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十\d]{1,2}[)）]|第[一二三四五六七八九十]{1,3}[,，、是])"
+)
+# A section's heading inside an article: 一、从“要我干”到“我要干”, (二)……
+_SUBHEAD = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|第[一二三四五六七八九十]{1,3}[章节部分篇])"
+)
+
+
+def ends_with_photo_credit(text: str) -> bool:
+    tail = text.rstrip(" \u3000")
+    # Only the end matters, and most text does not end in 摄: look no further then.
+    return tail.endswith(("摄", "摄影")) and bool(_CAPTION_END.search(tail[-40:]))
+
+
+def list_break(left: str, right: str) -> bool:
+    """A list's lead-in or item (ending in : or ;) followed by the next item: not a cut."""
+    return left.rstrip(" \u3000")[-1:] in ":：;；" and bool(_ITEM_START.match(right))
+
+
+def numbered_subhead(text: str) -> bool:
+    return bool(_SUBHEAD.match(text))
+
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+def subhead_number(text: str) -> int | None:
+    """二、…… -> 2; None for text that is no numbered subhead (or past 十)."""
+    m = _SUBHEAD.match(text)
+    if not m:
+        return None
+    digits = [c for c in m.group(0) if c in _NUMERALS]
+    return _NUMERALS.index(digits[0]) + 1 if len(digits) == 1 else None
+
+
 def is_contact_line(text: str) -> bool:
     """A line that gives a notice's contact details: never a headline."""
     return bool(_CONTACT_LINE.match(text))
@@ -61,6 +102,8 @@ def kind_of(title: str, paragraphs: list[str], credits: list[Credit], dateline: 
     if is_brief_title(title) or (bulleted >= 2 and bulleted * 2 >= len(paragraphs)):
         return "brief"
     photo = bool(credits) and all(c.role == "摄影" for c in credits)
+    # Captions that each close on their own 摄 are photos even without a credit line.
+    photo = photo or (not credits and bool(paragraphs) and all(ends_with_photo_credit(p) for p in paragraphs))
     if photo and dateline is None and len(paragraphs) <= 2 and sum(map(len, paragraphs)) <= 400:
         return "photo"
     return "news"

@@ -27,6 +27,37 @@ class Unit:
     text: str
     indented: bool = False
     index: int = 0  # position on its page, for reading order
+    # Where each printed line of it stands: (offset in text, input line number, column, length).
+    starts: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def add(self, text: str, line: int, col: int) -> None:
+        """Run the next printed line on, remembering where it came from."""
+        joined = join_text(self.text, text)
+        self.starts.append((len(joined) - len(text), line, col, len(text)))
+        self.text = joined
+
+    def spans(self, start: int, end: int) -> list[tuple[int, int, int, str]]:
+        """The input (line, first column, end column, text) of text[start:end]."""
+        out: list[tuple[int, int, int, str]] = []
+        for off, line, col, length in self.starts:
+            a, b = max(start, off), min(end, off + length)
+            if a < b:
+                out.append((line, col + a - off, col + b - off, self.text[a:b]))
+        return out
+
+
+def unit(text: str, indented: bool, line: int, col: int) -> Unit:
+    return Unit(text=text, indented=indented, starts=[(0, line, col, len(text))])
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """Input text that is no part of any article, and why: page furniture, jump markers."""
+
+    line: int
+    col: int
+    text: str
+    reason: str
 
 
 @dataclass
@@ -37,14 +68,18 @@ class Page:
     date: str | None = None
     units: list[Unit] = field(default_factory=list)
     lines: list[tuple[str, bool]] = field(default_factory=list)  # (text, indented), pre-unit
+    where: list[tuple[int, int]] = field(default_factory=list)  # each line's (line number, column)
 
 
 def clean(text: str) -> str:
     text = _ZERO_WIDTH.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # A form feed is a page break wherever it stands; give it a line of its own.
-    text = text.replace("\f", "\n\f\n").replace("\v", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\v", "\n")
     return text.replace("\u00a0", " ").replace("\t", "    ")
+
+
+def source_lines(text: str) -> list[str]:
+    """The input's lines as the ledger numbers them (from 1) and the review sheet shows them."""
+    return clean(text).split("\n")
 
 
 def _blank_break_threshold(lines: list[str]) -> int:
@@ -71,17 +106,30 @@ def _blank_break_threshold(lines: list[str]) -> int:
     return 2 if single >= none else 1
 
 
-def split_pages(text: str) -> list[Page]:
-    raw_lines = clean(text).split("\n")
-    threshold = _blank_break_threshold([x for x in raw_lines if x != "\f"])
+def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
+    """The input's pages, their lines made into units; page furniture goes to `dropped`."""
+    raw_lines: list[tuple[str, int, int]] = []  # (text or "\f", line number, column)
+    for number, line in enumerate(source_lines(text), start=1):
+        if "\f" not in line:
+            raw_lines.append((line, number, 0))
+            continue
+        col = 0
+        # A form feed is a page break wherever it stands.
+        for k, part in enumerate(line.split("\f")):
+            if k:
+                raw_lines.append(("\f", number, col - 1))
+            raw_lines.append((part, number, col))
+            col += len(part) + 1
+    threshold = _blank_break_threshold([x for x, _, _ in raw_lines if x != "\f"])
     pages: list[Page] = [Page()]
     blank_run = 0
+    drops = dropped if dropped is not None else []
 
     def new_page() -> None:
         if pages[-1].lines:
             pages.append(Page())
 
-    for raw in raw_lines:
+    for raw, number, col in raw_lines:
         if raw == "\f":
             new_page()
             blank_run = 0
@@ -93,6 +141,7 @@ def split_pages(text: str) -> list[Page]:
         if blank_run >= threshold:
             new_page()
         blank_run = 0
+        col += len(raw) - len(raw.lstrip(" \u3000"))
         header = furniture.parse_page_header(stripped)
         if header is not None:
             new_page()
@@ -101,11 +150,14 @@ def split_pages(text: str) -> list[Page]:
             page.name = header.name or page.name
             page.paper = header.paper or page.paper
             page.date = header.date or page.date
+            drops.append(Dropped(number, col, stripped, "page header"))
             continue
         if furniture.is_editor_line(stripped):
+            drops.append(Dropped(number, col, stripped, "editor line"))
             continue
         indented = bool(_INDENT.match(raw))
         pages[-1].lines.append((stripped, indented))
+        pages[-1].where.append((number, col))
     # Furniture-only pages still name the paper and date.
     global_meta = [(p.paper, p.date) for p in pages]
     result = [p for p in pages if p.lines]
@@ -124,7 +176,7 @@ def split_pages(text: str) -> list[Page]:
         if page.number is None:
             page.number = last + 1
         last = page.number
-        page.units = _units(page.lines)
+        page.units = _units(page.lines, page.where)
         for i, unit in enumerate(page.units):
             unit.index = i
     return result
@@ -151,33 +203,32 @@ def wrap_width(lines: list[tuple[str, bool]]) -> int | None:
     return None
 
 
-def _units(lines: list[tuple[str, bool]]) -> list[Unit]:
+def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]]) -> list[Unit]:
     width = wrap_width(lines)
+    units: list[Unit] = []
     if width is None:
         if not _indent_marked(lines):
-            return [Unit(text=t, indented=ind) for t, ind in lines]
+            return [unit(t, ind, *w) for (t, ind), w in zip(lines, where, strict=True)]
         # Paragraphs are marked by their indent: an unindented line of running text
         # after a paragraph's lines is more of that paragraph (a wrap we could not measure).
-        units = []
         prev_body = False
-        for text, indented in lines:
+        for (text, indented), w in zip(lines, where, strict=True):
             body = indented or (prev_body and _running_text(text))
             if units and prev_body and not indented and _running_text(text):
-                units[-1].text = join_text(units[-1].text, text)
+                units[-1].add(text, *w)
             else:
-                units.append(Unit(text=text, indented=indented))
+                units.append(unit(text, indented, *w))
             prev_body = body
         return units
-    units: list[Unit] = []
     prev_full = False
-    for text, indented in lines:
+    for (text, indented), w in zip(lines, where, strict=True):
         # A line wider than the column is no line of it: a headline printed across columns.
         over = _display(text) > width + 2
         full = not over and len(text) + (2 if indented else 0) >= width - 1
         if units and prev_full and not indented and not over and not _starts_block(units[-1].text, text, full):
-            units[-1].text = join_text(units[-1].text, text)
+            units[-1].add(text, *w)
         else:
-            units.append(Unit(text=text, indented=indented))
+            units.append(unit(text, indented, *w))
         prev_full = full
     return units
 

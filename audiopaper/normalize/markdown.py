@@ -90,7 +90,10 @@ def edition_to_markdown(edition: Edition) -> str:
                 where += f" 第{w.article}篇"
             if w.paragraph is not None:
                 where += f" 第{w.paragraph}段"
-            out.append(f"<!-- 警告{where}: {_one_line(w.message)} -->")
+            if w.lines:
+                where += " 行" + ",".join(map(str, w.lines))
+            alt = f"{_ALT}{_one_line(w.alternative)}" if w.alternative else ""
+            out.append(f"<!-- 警告{where}: {_one_line(w.message)}{alt} -->")
     return "\n".join(out) + "\n"
 
 
@@ -182,11 +185,18 @@ def _field(article: dict[str, Any], key: str, value: str) -> None:
         article[key] = value or (None if key != "kind" else "news")
 
 
+_ALT = " | 或者: "
+
+
 def _warning(where: str, msg: str) -> dict[str, Any]:
     a = re.search(r"第(\d{1,9})篇", where)
     p = re.search(r"第(\d{1,9})段", where)
+    ls = re.search(r"行([\d,]{1,200})", where)
+    msg, _, alt = msg.partition(_ALT)
     return {
         "message": msg,
         "article": int(a.group(1)) if a else None,
         "paragraph": int(p.group(1)) if p else None,
+        "lines": [int(n) for n in ls.group(1).split(",") if n] if ls else None,
+        "alternative": alt or None,
     }
