@@ -48,6 +48,8 @@ class AudioSettings:
     edition_rate: int = 24000  # speech needs no more; keeps the daily episode small
     edition_bitrate: str = "64k"
     edition_profile: str = "podcast"  # -16 LUFS, -1 dBTP
+    low_bitrate: str = "32k"  # the edition again for metered phones (edition-low.mp3); "" for none
+    low_rate: int = 24000
     clip_lufs: int | None = None  # a loudness of the station's own (e.g. -24 for ATSC A/85)
     edition_lufs: int | None = None
     pause_segment_ms: int = 250  # between engine calls inside a paragraph
@@ -113,6 +115,7 @@ class Settings:
     sections: str = "pages"  # the paper's own pages, in its order; or "topics"
     topics: dict[str, str] = field(default_factory=dict)  # replaces script/topics.toml: name = "kw,kw"
     ffmpeg: str | None = None  # a path or a name on PATH; default: the bundled one (imageio-ffmpeg)
+    daisy: bool = True  # a DAISY 2.02 talking newspaper per edition (DATE/daisy/, DATE/daisy.zip)
     max_article_chars: int = 30000  # longer is no plausible article (a run-together page): read this much
 
     def with_flags(self, **flags: Any) -> Settings:

@@ -321,3 +321,31 @@ def encode_mp3_measured(
     lufs = encoder.close()
     assert lufs is not None
     return lufs
+
+
+def transcode_mp3(src: Path, out: Path, *, bitrate: str, out_rate: int) -> None:
+    """Re-encode an MP3 at another bitrate and rate, keeping its tags and ID3 chapters (the
+    cover picture, a video stream to ffmpeg, is left out: it would outweigh a small file)."""
+    run(["-i", str(src), "-map", "0:a", "-map_metadata", "0", "-map_chapters", "0", *_mp3_args(out, bitrate, out_rate)])
+
+
+def cut_mp3(src: Path, out: Path, *, start_ms: int, end_ms: int, gain_db: float, bitrate: str, out_rate: int) -> None:
+    """The part [start_ms, end_ms) of an audio file as an MP3 of its own, `gain_db` louder.
+    Seeking before the input is fast and, since the part is decoded, exact."""
+    run(
+        [
+            "-ss",
+            f"{start_ms / 1000:.3f}",
+            "-t",
+            f"{max(end_ms - start_ms, 1) / 1000:.3f}",
+            "-i",
+            str(src),
+            "-map",
+            "0:a",
+            "-af",
+            f"volume={gain_db:.2f}dB",
+            "-map_metadata",
+            "-1",
+            *_mp3_args(out, bitrate, out_rate),
+        ]
+    )

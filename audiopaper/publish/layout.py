@@ -18,6 +18,9 @@ CHAPTERS = "chapters.json"
 PLAYLIST = "playlist.m3u8"  # absolute URLs once the public base URL is known
 PLAYLIST_LOCAL = "playlist-local.m3u8"  # paths relative to the edition folder
 CLIPS = "clips"
+DAISY = "daisy"  # the DAISY 2.02 talking newspaper
+DAISY_ZIP = "daisy.zip"  # the same, as one download
+EDITION_LOW = "edition-low.mp3"  # the whole edition at a low bitrate, for metered phones
 SLUG_MAX = 48
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

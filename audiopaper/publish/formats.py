@@ -1,0 +1,38 @@
+"""The edition in the other forms listeners take it in, made from an edition folder while it
+is staged: the low-bitrate programme (edition-low.mp3) and the DAISY talking newspaper."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from audiopaper.audio import ffmpeg
+from audiopaper.fsutil import atomic_path
+from audiopaper.publish.daisy import write_daisy
+from audiopaper.publish.layout import EDITION_LOW
+from audiopaper.publish.manifest import Manifest
+from audiopaper.publish.sanitize import inside
+from audiopaper.settings import Settings
+
+
+def write_low_bitrate(folder: Path, manifest: Manifest, settings: Settings) -> Path | None:
+    """FOLDER/edition-low.mp3: the programme re-encoded at settings.audio.low_bitrate, tags and
+    chapters kept. None when it is switched off or the folder has no programme audio."""
+    audio = settings.audio
+    source = inside(folder, manifest.edition_file) if isinstance(manifest.edition_file, str) else None
+    if not audio.low_bitrate or source is None:
+        return None
+    target = folder / EDITION_LOW
+    with atomic_path(target) as tmp:
+        ffmpeg.transcode_mp3(folder / source, tmp, bitrate=audio.low_bitrate, out_rate=audio.low_rate)
+    return target
+
+
+def write_edition_formats(folder: Path, manifest: Manifest, settings: Settings) -> None:
+    """Every other form of one edition folder (which may still be a staging folder). The
+    re-encoding (an ffmpeg process) runs while the DAISY book is made."""
+    with ThreadPoolExecutor(1, thread_name_prefix="low-bitrate") as pool:
+        low = pool.submit(write_low_bitrate, folder, manifest, settings)
+        if settings.daisy:
+            write_daisy(folder, manifest, settings)
+        low.result()
