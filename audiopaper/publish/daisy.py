@@ -536,4 +536,3 @@ def _write_zip(book: Path, target: Path, top: str) -> None:
         for name in names:
             method = zipfile.ZIP_STORED if name.endswith(".mp3") else zipfile.ZIP_DEFLATED
             archive.write(book / name, f"{top}/{name}", compress_type=method)
-
