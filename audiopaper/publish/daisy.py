@@ -320,7 +320,8 @@ def plan_book(folder: Path, manifest: Manifest, settings: Settings, work: Path) 
         except ffmpeg.FfmpegError:
             return None
         book.audio[name] = target
-        return name, mp3_duration_ms(target)
+        # The part's own length: an MP3's header counts the encoder's padding too.
+        return name, min(part[1] - part[0], mp3_duration_ms(target))
 
     # Title first: the specification wants the NCC to open with it (h1 class="title").
     title_smil = Smil("title.smil", book.title)
