@@ -15,13 +15,28 @@ from audiopaper.publish.sanitize import inside
 from audiopaper.settings import Settings
 
 
+def bits_per_second(bitrate: str) -> int:
+    """ffmpeg's "32k" (or "32000") as a number."""
+    text = bitrate.strip().lower()
+    return int(float(text[:-1]) * 1000) if text.endswith("k") else int(float(text))
+
+
+def mp3_bitrate(path: Path) -> int:
+    from mutagen.mp3 import MP3
+
+    return int(MP3(path).info.bitrate)
+
+
 def write_low_bitrate(folder: Path, manifest: Manifest, settings: Settings) -> Path | None:
     """FOLDER/edition-low.mp3: the programme re-encoded at settings.audio.low_bitrate, tags and
-    chapters kept. None when it is switched off or the folder has no programme audio."""
+    chapters kept. None when it is switched off, the folder has no programme audio, or that
+    is no bigger than the low bitrate would make it."""
     audio = settings.audio
     source = inside(folder, manifest.edition_file) if isinstance(manifest.edition_file, str) else None
     if not audio.low_bitrate or source is None:
         return None
+    if mp3_bitrate(folder / source) <= bits_per_second(audio.low_bitrate):
+        return None  # the programme is no bigger: a second copy would save no one anything
     target = folder / EDITION_LOW
     with atomic_path(target) as tmp:
         ffmpeg.transcode_mp3(folder / source, tmp, bitrate=audio.low_bitrate, out_rate=audio.low_rate)
