@@ -20,7 +20,7 @@ from audiopaper.publish.manifest import load_manifest, section_name, write_manif
 from audiopaper.publish.transcript import from_vtt
 from audiopaper.settings import Settings
 from tests.conftest import decoded_seconds
-from tests.publish_fixtures import TITLES, make_edition
+from tests.publish_fixtures import HOSTILE_TITLE, TITLES, make_edition
 
 XHTML = {"h": "http://www.w3.org/1999/xhtml"}
 # DAISY 2.02 section 2.1.2 and appendix 2: the NCC metadata a DTB must carry (and those it
@@ -274,3 +274,18 @@ def test_book_cuts_opening_and_introductions_from_the_chapters(tmp_path: Path) -
     assert decoded_seconds(folder / DAISY / "section-01.mp3") == pytest.approx(0.4, abs=0.08)
     assert decoded_seconds(folder / DAISY / "section-02.mp3") == pytest.approx(0.4, abs=0.08)
     assert [src for src, _, _ in smils["s02.smil"]] == ["section-02.mp3"]
+
+
+def test_hostile_text_and_times_make_a_valid_book(tmp_path: Path) -> None:
+    manifest = make_edition(tmp_path, "2024-05-16", titles=(HOSTILE_TITLE, "第二篇"))
+    folder = tmp_path / "2024-05-16"
+    clips = [dataclasses.replace(c, section="版面\x07<b>") for c in manifest.clips]
+    # Cues out of order and all at once: no par may run backwards or last no time.
+    vtt = folder / clips[1].vtt
+    vtt.write_text("WEBVTT\n\n00:00:00.500 --> 00:00:00.600\n第二篇。\n\n00:00:00.000 --> 00:00:00.100\n第一段。\n")
+    write_daisy(folder, dataclasses.replace(manifest, clips=clips), Settings())
+    check_book(folder / DAISY)
+    ncc = etree.parse(str(folder / DAISY / "ncc.html")).getroot()
+    texts = [a.text for a in ncc.xpath("//h:a", namespaces=XHTML)]
+    assert texts[1] == "版面<b>"
+    assert texts[2] == HOSTILE_TITLE.replace("\x00", "").replace("\x07", "").replace("\x1b", "")

@@ -130,7 +130,9 @@ def _spans(cues: Sequence[Cue], duration_ms: int) -> list[tuple[int, int]]:
     """Each cue's stretch of the clip, end to end: a sentence runs until the next begins, the
     first from the clip's start and the last to its end, so that the book plays every bit of
     the clip (the pauses too) and a player's step from sentence to sentence loses nothing."""
-    starts = [0, *(min(max(c.start_ms, 0), duration_ms) for c in cues[1:])]
+    starts = [0]
+    for cue in cues[1:]:  # never backwards, even in a hand-edited transcript
+        starts.append(min(max(cue.start_ms, starts[-1]), duration_ms))
     ends = [*starts[1:], duration_ms]
     return list(zip(starts, ends, strict=True))
 
@@ -198,8 +200,12 @@ def _article(book: Book, n: int, clip: ClipEntry, audio_name: str, source: Path,
         for i in members:
             sid = f"{aid}-{i + 1}"
             block.sentences.append((sid, line(cues[i].text)))
-            smil.pars.append(Par(f"{sid}-par", sid, audio_name, *spans[i]))
+            if spans[i][1] > spans[i][0]:  # a sentence given no time is shown, not played
+                smil.pars.append(Par(f"{sid}-par", sid, audio_name, *spans[i]))
         book.blocks.append(block)
+    head = smil.pars[0]
+    if head.end_ms <= head.begin_ms and len(smil.pars) > 1:  # a headline given no time takes the next
+        head.end_ms = smil.pars.pop(1).end_ms
     return smil
 
 
@@ -334,7 +340,7 @@ def plan_book(folder: Path, manifest: Manifest, settings: Settings, work: Path) 
     heading_smils: list[tuple[Smil, str, tuple[str, int] | None]] = [(title_smil, "t", opening_audio)]
     n = 0
     for k, members in enumerate(sections, start=1):
-        name = section_name(members[0])
+        name = line(section_name(members[0])) or "本期报道"
         sid = f"s{k}"
         smil = Smil(f"s{k:02d}.smil", name)
         book.smils.append(smil)
