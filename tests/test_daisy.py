@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from audiopaper.audio import ffmpeg
+from audiopaper.audio import Cue, ffmpeg
 from audiopaper.publish.daisy import write_daisy
 from audiopaper.publish.layout import DAISY, DAISY_ZIP
 from audiopaper.publish.manifest import load_manifest, section_name, write_manifest
-from audiopaper.publish.transcript import from_vtt
+from audiopaper.publish.transcript import from_vtt, to_vtt
 from audiopaper.settings import Settings
 from tests.conftest import decoded_seconds
 from tests.publish_fixtures import HOSTILE_TITLE, TITLES, make_edition
@@ -293,3 +293,10 @@ def test_hostile_text_and_times_make_a_valid_book(tmp_path: Path) -> None:
     texts = [a.text for a in ncc.xpath("//h:a", namespaces=XHTML)]
     assert texts[1] == "版面<b>"
     assert texts[2] == HOSTILE_TITLE.replace("\x00", "").replace("\x07", "").replace("\x1b", "")
+
+
+def test_transcript_cues_read_back_as_written() -> None:
+    cues = [Cue(0, 1234, "第一句。"), Cue(1300, 3_723_004, "a --> b  两个 空格"), Cue(3_800_000, 3_800_500, "末句")]
+    back = from_vtt(to_vtt(cues))
+    assert [(c.start_ms, c.end_ms) for c in back] == [(c.start_ms, c.end_ms) for c in cues]
+    assert [c.text for c in back] == ["第一句。", "a → b 两个 空格", "末句"]
