@@ -39,7 +39,7 @@ from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.ingest import read_edition
 from audiopaper.publish.chapters import Chapter, chapters_json
-from audiopaper.publish.formats import write_edition_formats
+from audiopaper.publish.formats import low_bitrate_outputs, write_edition_formats
 from audiopaper.publish.layout import CHAPTERS, CLIPS, EDITION_AUDIO, EDITION_VTT, PLAYLIST, clip_name
 from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest, write_manifest
 from audiopaper.publish.outdir import Identity, locked, settle
@@ -734,7 +734,11 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
     try:
         with (
             StreamingEncoder(
-                edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate, measure="input"
+                edition_path,
+                bitrate=audio.edition_bitrate,
+                out_rate=audio.edition_rate,
+                measure="input",
+                also=low_bitrate_outputs(staging, audio),
             ) as encoder,
             _ClipWriter() as writer,
         ):

@@ -171,3 +171,23 @@ def test_edition_without_other_forms_is_published_without_them(tmp_path: Path) -
     # Sections from the page numbers of a manifest that names none.
     assert section_name(load_manifest(out / "2024-05-16").clips[0]) == "第1版"
     assert (out / "sections" / "di-1-ban.xml").is_file()
+
+
+def test_build_encodes_the_low_bitrate_copy_with_the_programmes_tags(sample_build: tuple[Path, object]) -> None:
+    from mutagen.id3 import ID3
+
+    out, result = sample_build
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    folder = out / "2022-10-12"
+    low, programme = folder / EDITION_LOW, folder / "edition.mp3"
+    assert decoded_seconds(low) == pytest.approx(decoded_seconds(programme), abs=0.1)
+    assert MP3(low).info.bitrate == 32_000 and MP3(low).info.channels == 1
+    assert low.stat().st_size < programme.stat().st_size * 0.6
+    tags, own = ID3(low), ID3(programme)
+    assert str(tags["TIT2"]) == str(own["TIT2"])
+    assert sorted(c.start_time for c in tags.getall("CHAP")) == sorted(c.start_time for c in own.getall("CHAP"))
+    assert len(tags.getall("CHAP")) == len(load_manifest(folder).clips)
+    # Offered in the feed and on the page.
+    root = etree.fromstring((out / "feed.xml").read_bytes())
+    assert root.xpath("//podcast:alternateEnclosure/podcast:source/@uri", namespaces=NS)[-1].endswith(EDITION_LOW)
+    assert (out / LOW_FEED).is_file()
