@@ -64,6 +64,7 @@ _NEEDED = (
     ("demuxers", "mp3"),
     ("filters", "ebur128"),
     ("filters", "asplit"),
+    ("filters", "volume"),  # the DAISY book's parts cut from the programme
 )
 
 

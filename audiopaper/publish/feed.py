@@ -1,7 +1,9 @@
 """The podcast feeds, regenerated from every edition's manifest in OUT.
 
 OUT/feed.xml has one item per edition (the daily programme); OUT/articles.xml, unless
-settings.feed.per_article_feed is false, one item per article. Both are rebuilt whole from
+settings.feed.per_article_feed is false, one item per article. Each edition's item offers
+its low-bitrate copy, where there is one, as podcast:alternateEnclosure; the section feeds
+and the low-bitrate feed itself are more_feeds.py's. Both are rebuilt whole from
 the edition folders on every build, so a lost or broken feed is never more than a
 `audiopaper feed` away, and an edition once built is never dropped except by `keep`.
 
