@@ -39,6 +39,7 @@ from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.ingest import read_edition
 from audiopaper.publish.chapters import Chapter, chapters_json
+from audiopaper.publish.formats import low_bitrate_outputs, write_edition_formats
 from audiopaper.publish.layout import CHAPTERS, CLIPS, EDITION_AUDIO, EDITION_VTT, PLAYLIST, clip_name
 from audiopaper.publish.manifest import ClipEntry, Manifest, read_manifest, write_manifest
 from audiopaper.publish.outdir import Identity, locked, settle
@@ -579,6 +580,7 @@ def _finish_clip(
         vtt=f"{CLIPS}/{vtt.name}",
         lufs=round(level.lufs, 2),
         true_peak_db=round(level.true_peak_db, 2),
+        section=plan.script.section_of(item.index),
     )
 
 
@@ -738,7 +740,11 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
     try:
         with (
             StreamingEncoder(
-                edition_path, bitrate=audio.edition_bitrate, out_rate=audio.edition_rate, measure="input"
+                edition_path,
+                bitrate=audio.edition_bitrate,
+                out_rate=audio.edition_rate,
+                measure="input",
+                also=low_bitrate_outputs(staging, audio),
             ) as encoder,
             _ClipWriter() as writer,
         ):
@@ -842,6 +848,7 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
         # between the swap and that rewrite finds a whole edition, not a folder without one.
         write_edition_page(staging, manifest, settings)
         write_edition_playlists(staging, manifest, settings)
+        write_edition_formats(staging, manifest, settings)  # low bitrate, DAISY
         existing = read_manifest(final)
         publish = not failed or allow_partial or existing is None or not existing.complete
         if publish:

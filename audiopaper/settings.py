@@ -69,6 +69,10 @@ def _single_line(value: str) -> str:
     return value
 
 
+def _optional_bitrate(value: str) -> str:
+    return value if value == "" else _bitrate(value)
+
+
 def _bitrate(value: str) -> str:
     match = re.fullmatch(r"(\d{1,3})k", value)
     if not match or not 8 <= int(match.group(1)) <= 320:
@@ -321,6 +325,9 @@ class AudioSettings:
     edition_rate: int = setting(24000, one_of(*MP3_RATES))  # speech needs no more; keeps the episode small
     edition_bitrate: str = setting("64k", _bitrate)
     edition_profile: str = setting("podcast", one_of(*PROFILES))  # -16 LUFS, -1 dBTP
+    # The edition again for metered phones (edition-low.mp3); "" for none.
+    low_bitrate: str = setting("32k", _optional_bitrate)
+    low_rate: int = setting(24000, one_of(*MP3_RATES))
     # A loudness of the station's own (e.g. -24 for ATSC A/85); ffmpeg's loudnorm range.
     clip_lufs: int | None = setting(None, between(-70, -5, " LUFS"))
     edition_lufs: int | None = setting(None, between(-70, -5, " LUFS"))
@@ -399,6 +406,7 @@ class Settings:
     topics: dict[str, str] = field(default_factory=dict, metadata={"check": _topics})
     # A path or a name on PATH; default: the bundled one (imageio-ffmpeg). Probed when a build starts.
     ffmpeg: str | None = setting(None, _single_line)
+    daisy: bool = True  # a DAISY 2.02 talking newspaper per edition (DATE/daisy/, DATE/daisy.zip)
     # Longer is no plausible article (a run-together page): read this much, to a sentence end.
     max_article_chars: int = setting(30000, between(100, 1_000_000, " characters"))
     # [deliver.NAME] tables, checked by audiopaper.deliver, which knows each target's options.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,13 @@ from click.testing import CliRunner
 
 from audiopaper.audio import ffmpeg
 from audiopaper.cli import cli
+
+# daisy-dtb 0.0.17 imports typing.override, new in Python 3.12: give 3.11 typing_extensions' own
+# before anything imports it.
+if sys.version_info < (3, 12) and not hasattr(typing, "override"):
+    import typing_extensions
+
+    typing.override = typing_extensions.override  # type: ignore[attr-defined]
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_TXT = DATA / "000_cbe0a290ce09cb7e.txt"

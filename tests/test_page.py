@@ -16,6 +16,9 @@ import pytest
 from lxml import html
 
 from audiopaper.publish.feed import write_feed
+from audiopaper.publish.formats import write_edition_formats
+from audiopaper.publish.manifest import load_manifest
+from audiopaper.publish.more_feeds import write_more_feeds
 from audiopaper.publish.page import write_edition_page, write_pages
 from audiopaper.publish.serve import running
 from audiopaper.settings import FeedSettings, Settings
@@ -38,6 +41,9 @@ CHROMIUM_ARGS = [
 def _site(out: Path) -> Path:
     make_out(out, DATES)
     make_edition(out, "2024-05-19", titles=(HOSTILE_TITLE, "第二篇"))
+    # One edition with its DAISY book, so that the pages link one (and section feeds).
+    write_edition_formats(out / "2024-05-18", load_manifest(out / "2024-05-18"), SETTINGS)
+    write_more_feeds(out, SETTINGS)
     write_feed(out, SETTINGS)
     write_pages(out, SETTINGS)
     return out
@@ -114,13 +120,16 @@ def test_every_local_link_resolves(site: Path) -> None:
 
 def test_hostile_text_is_escaped(site: Path) -> None:
     raw = (site / "index.html").read_text(encoding="utf-8")
-    assert "<script>" not in raw
+    assert "<script>alert" not in raw
+    # The one script is the play button's own, and it holds no text from a manifest.
+    (script,) = doc(site / "index.html").xpath("//script")
+    assert "alert" not in script.text and "play-today" in script.text
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;引号&#34;" in raw
     assert not any(c in raw for c in "\x00\x07\x1b")
     page = doc(site / "2024-05-19" / "index.html")
     heading = page.xpath("//article/h3")[0].text_content()
     assert heading == HOSTILE_TITLE.replace("\x00", "").replace("\x07", "").replace("\x1b", "")
-    assert not page.xpath("//script")
+    assert "alert" not in "".join(s.text or "" for s in page.xpath("//script"))
 
 
 def test_empty_out_says_so(tmp_path: Path) -> None:
@@ -243,3 +252,35 @@ def test_keyboard_reaches_skip_link_players_and_transcripts(server: str, browser
             page.screenshot(path=str(Path(keep) / "edition.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_big_play_button_plays_and_pauses_todays_edition(server: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 400, "height": 800})  # a phone
+    try:
+        page.goto(server)
+        button = page.get_by_role("button", name="收听今天的节目")
+        assert button.count() == 1
+        box = button.bounding_box()
+        assert box["height"] >= 64 and box["width"] >= 300  # easy to hit, for a shaky hand too
+        player = button.get_attribute("data-player")
+        audio = f"document.getElementById('{player}')"
+        # The newest edition, whose own small player (for seeking) stays.
+        assert page.evaluate(f"{audio}.getAttribute('src')") == "2024-05-19/edition.mp3"
+        assert page.evaluate(f"{audio}.controls")
+        button.click()
+        page.wait_for_function(f"!{audio}.paused", timeout=10_000)
+        pause = page.get_by_role("button", name="暂停")
+        pause.wait_for(timeout=10_000)  # the label follows the player's own events
+        pause.click()
+        page.wait_for_function(f"{audio}.paused", timeout=10_000)
+        page.get_by_role("button", name="收听今天的节目").wait_for(timeout=10_000)
+    finally:
+        page.close()
+
+
+def test_page_links_the_daisy_book_and_section_feeds(site: Path) -> None:
+    page = doc(site / "index.html")
+    assert "2024-05-18/daisy.zip" in page.xpath("//a[@download]/@href")
+    assert "sections/di-1-ban.xml" in page.xpath("//nav//a/@href")
+    for href in page.xpath("//nav//a/@href"):
+        assert (site / href).is_file(), href

@@ -194,8 +194,17 @@ class StreamingEncoder:
 
     BACKLOG = 4 * 1024 * 1024  # about a minute and a half of 24 kHz speech
 
-    def __init__(self, out: Path, *, bitrate: str, out_rate: int, measure: ffmpeg.Metering | None = None) -> None:
+    def __init__(
+        self,
+        out: Path,
+        *,
+        bitrate: str,
+        out_rate: int,
+        measure: ffmpeg.Metering | None = None,
+        also: Sequence[ffmpeg.Output] = (),
+    ) -> None:
         self.out = out
+        self.also = tuple(also)  # further MP3s of the same audio (see ffmpeg.PcmToMp3)
         self.bitrate = bitrate
         self.out_rate = out_rate
         self.measure = measure
@@ -225,6 +234,7 @@ class StreamingEncoder:
                 bitrate=self.bitrate,
                 out_rate=self.out_rate,
                 measure=self.measure,
+                also=self.also,
             )
             self._feeder = threading.Thread(target=self._feed, args=(self._encoder,), name="edition-feed", daemon=True)
             self._feeder.start()

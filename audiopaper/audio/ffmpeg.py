@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
@@ -63,6 +64,7 @@ _NEEDED = (
     ("demuxers", "mp3"),
     ("filters", "ebur128"),
     ("filters", "asplit"),
+    ("filters", "volume"),  # the DAISY book's parts cut from the programme
 )
 
 
@@ -185,6 +187,15 @@ def _mp3_args(out: Path, bitrate: str, out_rate: int) -> list[str]:
 Metering = Literal["mp3", "input"]
 
 
+@dataclass(frozen=True)
+class Output:
+    """A further MP3 an encoder writes of the same audio."""
+
+    path: Path
+    bitrate: str
+    out_rate: int
+
+
 class PcmToMp3:
     """An ffmpeg process encoding s16le mono PCM written to it, for programmes too long to
     hold in memory.
@@ -195,28 +206,41 @@ class PcmToMp3:
     encoder's own process (cheap; what the codec takes off is not seen)."""
 
     def __init__(
-        self, out: Path, *, sample_rate: int, bitrate: str, out_rate: int, measure: Metering | None = None
+        self,
+        out: Path,
+        *,
+        sample_rate: int,
+        bitrate: str,
+        out_rate: int,
+        measure: Metering | None = None,
+        also: Sequence[Output] = (),
     ) -> None:
         args = [*_pcm(sample_rate), "-i", "pipe:0"]
+        # More MP3s of the same audio (a low-bitrate copy): encoded by the same process from
+        # the same PCM, which costs far less than decoding the finished file again.
+        extra = [a for o in also for a in ["-map", "0:a", *_mp3_args(o.path, o.bitrate, o.out_rate)]]
         self._broken = False
         self._meter: subprocess.Popen[bytes] | None = None
         # A meter's report goes to a file: a pipe nobody reads while encoding could fill up
         # and stall the processes.
         self._report: IO[bytes] | None = tempfile.TemporaryFile() if measure else None
         if measure is None:
-            args += _mp3_args(out, bitrate, out_rate)
+            args += ["-map", "0:a", *_mp3_args(out, bitrate, out_rate), *extra]
             self._proc = subprocess.Popen(_command(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
             return
         if measure == "input":
-            graph = f"[0:a]asplit=2[encode][meter];[meter]{_METER}[metered]"
+            copies = "".join(f"[copy{n}]" for n in range(len(also)))
+            graph = f"[0:a]asplit={2 + len(also)}[encode][meter]{copies};[meter]{_METER}[metered]"
             args += ["-filter_complex", graph, "-map", "[encode]", *_mp3_args(out, bitrate, out_rate)]
+            for n, o in enumerate(also):
+                args += ["-map", f"[copy{n}]", *_mp3_args(o.path, o.bitrate, o.out_rate)]
             args += ["-map", "[metered]", "-f", "null", "-"]
             self._proc = subprocess.Popen(_command(args, report=True), stdin=subprocess.PIPE, stderr=self._report)
             return
         # The file keeps its Xing header (written by seeking back); the copy in the pipe can't.
         file_copy = f"[f=mp3:write_xing=1:id3v2_version=3]{_tee_path(out)}"
         pipe_copy = "[f=mp3:write_xing=0:id3v2_version=0]pipe:1"
-        args += ["-map", "0:a", *_codec_args(bitrate, out_rate), "-y", "-f", "tee", f"{file_copy}|{pipe_copy}"]
+        args += ["-map", "0:a", *_codec_args(bitrate, out_rate), "-y", "-f", "tee", f"{file_copy}|{pipe_copy}", *extra]
         self._proc = subprocess.Popen(
             _command(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
@@ -321,3 +345,31 @@ def encode_mp3_measured(
     lufs = encoder.close()
     assert lufs is not None
     return lufs
+
+
+def transcode_mp3(src: Path, out: Path, *, bitrate: str, out_rate: int) -> None:
+    """Re-encode an MP3 at another bitrate and rate, keeping its tags and ID3 chapters (the
+    cover picture, a video stream to ffmpeg, is left out: it would outweigh a small file)."""
+    run(["-i", str(src), "-map", "0:a", "-map_metadata", "0", "-map_chapters", "0", *_mp3_args(out, bitrate, out_rate)])
+
+
+def cut_mp3(src: Path, out: Path, *, start_ms: int, end_ms: int, gain_db: float, bitrate: str, out_rate: int) -> None:
+    """The part [start_ms, end_ms) of an audio file as an MP3 of its own, `gain_db` louder.
+    Seeking before the input is fast and, since the part is decoded, exact."""
+    run(
+        [
+            "-ss",
+            f"{start_ms / 1000:.3f}",
+            "-t",
+            f"{max(end_ms - start_ms, 1) / 1000:.3f}",
+            "-i",
+            str(src),
+            "-map",
+            "0:a",
+            "-af",
+            f"volume={gain_db:.2f}dB",
+            "-map_metadata",
+            "-1",
+            *_mp3_args(out, bitrate, out_rate),
+        ]
+    )

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from audiopaper.edition import Credit
 from audiopaper.errors import AudiopaperError
-from audiopaper.publish.layout import edition_dirs
-from audiopaper.publish.manifest import ClipEntry, Manifest, ManifestError, load_manifest
+from audiopaper.publish.layout import DAISY, DAISY_ZIP, EDITION_LOW, edition_dirs
+from audiopaper.publish.manifest import ClipEntry, Manifest, ManifestError, load_manifest, section_name
 from audiopaper.publish.sanitize import clean, inside, line
 from audiopaper.settings import Settings
 
@@ -37,6 +37,7 @@ class ArticleView:
     duration_ms: int
     transcript: tuple[str, ...]
     vtt: str | None  # relative to OUT
+    section: str = ""  # the script's section: the paper's page, or a topic
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class EditionView:
     articles: tuple[ArticleView, ...]
     built_at: dt.datetime | None
     complete: bool
+    low_audio: str | None = None  # the programme at a low bitrate, relative to OUT
+    low_bytes: int = 0
+    daisy_zip: str | None = None  # the DAISY talking newspaper, relative to OUT
+    daisy_bytes: int = 0
 
     @property
     def page(self) -> str:
@@ -119,6 +124,11 @@ def edition_view(folder: Path, manifest: Manifest, date: str | None = None) -> E
         articles=tuple(articles),
         built_at=_built_at(manifest.built_at),
         complete=bool(manifest.complete),
+        low_audio=_rel(folder, date, EDITION_LOW),
+        low_bytes=(folder / EDITION_LOW).stat().st_size if inside(folder, EDITION_LOW) else 0,
+        # The book's zip only with its folder: a zip left from a build switched off since is stale.
+        daisy_zip=_rel(folder, date, DAISY_ZIP) if (folder / DAISY / "ncc.html").is_file() else None,
+        daisy_bytes=(folder / DAISY_ZIP).stat().st_size if inside(folder, DAISY_ZIP) else 0,
     )
 
 
@@ -147,6 +157,7 @@ def _article_view(folder: Path, date: str, clip: ClipEntry) -> ArticleView | Non
         duration_ms=max(int(clip.duration_ms), 0),
         transcript=tuple(p for p in (clean(t).strip() for t in clip.transcript if isinstance(t, str)) if p),
         vtt=_rel(folder, date, clip.vtt),
+        section=line(section_name(clip)),
     )
 
 

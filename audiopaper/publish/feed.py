@@ -1,7 +1,9 @@
 """The podcast feeds, regenerated from every edition's manifest in OUT.
 
 OUT/feed.xml has one item per edition (the daily programme); OUT/articles.xml, unless
-settings.feed.per_article_feed is false, one item per article. Both are rebuilt whole from
+settings.feed.per_article_feed is false, one item per article. Each edition's item offers
+its low-bitrate copy, where there is one, as podcast:alternateEnclosure; the section feeds
+and the low-bitrate feed itself are more_feeds.py's. Both are rebuilt whole from
 the edition folders on every build, so a lost or broken feed is never more than a
 `audiopaper feed` away, and an edition once built is never dropped except by `keep`.
 
@@ -23,7 +25,7 @@ from audiopaper.fsutil import atomic_write_bytes
 from audiopaper.publish.artwork import publish_artwork
 from audiopaper.publish.catalog import ArticleView, EditionView, editions, keep, paper_name
 from audiopaper.publish.cover import write_cover
-from audiopaper.publish.layout import FEED, INDEX
+from audiopaper.publish.layout import FEED, INDEX, LOW_FEED
 from audiopaper.publish.outdir import DEFAULT_BASE_URL
 from audiopaper.publish.podcast_ext import PodcastEntryExtension, PodcastExtension, podcast_guid
 from audiopaper.publish.sanitize import line
@@ -136,18 +138,27 @@ def _edition_description(edition: EditionView) -> str:
     return f"{edition.paper} {chinese_date(edition.day)} 本期要目:\n{headlines}" if headlines else edition.paper
 
 
-def render_feed(kept: list[EditionView], settings: Settings, paper: str, image: str | None) -> bytes:
-    """feed.xml: one item per edition, newest first."""
-    fg = _channel(settings, paper, image, FEED, feed_title(settings, paper), _updated(kept))
+def render_feed(
+    kept: list[EditionView], settings: Settings, paper: str, image: str | None, *, low: bool = False
+) -> bytes:
+    """feed.xml: one item per edition, newest first; with `low`, the low-bitrate feed
+    (feed-low.xml) of the editions that have a low-bitrate file."""
+    path, title = (LOW_FEED, f"{feed_title(settings, paper)} · {LOW_TITLE}") if low else (FEED, None)
+    fg = _channel(settings, paper, image, path, title or feed_title(settings, paper), _updated(kept))
     for edition in kept:
+        if low and not edition.low_audio:
+            continue
         entry = fg.add_entry(order="append")
         # Stable across rebuilds and renames of the feed: the paper and the date say which
         # programme this is. (The same form the first feed used, so no episode reappears.)
-        entry.guid(f"audiopaper:{edition.paper}:{edition.date}", permalink=False)
+        entry.guid(f"audiopaper:{edition.paper}:{edition.date}" + (":low" if low else ""), permalink=False)
         entry.title(f"{edition.paper} {chinese_date(edition.day)}")
         entry.description(_edition_description(edition))
         entry.link(href=url_for(settings, edition.page))
-        entry.enclosure(url_for(settings, edition.audio), str(edition.bytes), "audio/mpeg")
+        if low and edition.low_audio:
+            entry.enclosure(url_for(settings, edition.low_audio), str(edition.low_bytes), "audio/mpeg")
+        else:
+            entry.enclosure(url_for(settings, edition.audio), str(edition.bytes), "audio/mpeg")
         entry.pubDate(published_at(edition, settings))
         entry.podcast.itunes_duration(duration_text(edition.duration_ms))
         # A daily has no natural episode number; YYYYMMDD is unique, ordered and never
@@ -159,7 +170,33 @@ def render_feed(kept: list[EditionView], settings: Settings, paper: str, image: 
         entry.podcastindex.transcript(url_for(settings, edition.page), "text/html", "zh-cn")
         if edition.chapters:
             entry.podcastindex.chapters(url_for(settings, edition.chapters))
+        if edition.low_audio and not low:
+            # The spec wants the <enclosure> itself listed too, marked default.
+            entry.podcastindex.alternate_enclosure(
+                url_for(settings, edition.audio),
+                edition.bytes,
+                "audio/mpeg",
+                bitrate_of(edition.bytes, edition.duration_ms),
+                "标准音质",
+                default=True,
+            )
+            entry.podcastindex.alternate_enclosure(
+                url_for(settings, edition.low_audio),
+                edition.low_bytes,
+                "audio/mpeg",
+                bitrate_of(edition.low_bytes, edition.duration_ms),
+                LOW_TITLE,
+            )
     return fg.rss_str(pretty=True)
+
+
+LOW_TITLE = "省流量版"
+
+
+def bitrate_of(size: int, duration_ms: int) -> int:
+    """Bits per second of a file `size` bytes long that plays `duration_ms`, to the kbit/s:
+    the figure an app shows to let a listener choose."""
+    return round(size * 8 / max(duration_ms / 1000, 1) / 1000) * 1000
 
 
 def _article_description(article: ArticleView) -> str:
@@ -170,13 +207,25 @@ def _article_description(article: ArticleView) -> str:
     return "\n\n".join(parts) or article.title
 
 
-def render_article_feed(kept: list[EditionView], settings: Settings, paper: str, image: str | None) -> bytes:
-    """articles.xml: one item per article, for listeners who pick stories, and for radio."""
-    title = f"{feed_title(settings, paper)} · 单篇报道"
-    fg = _channel(settings, paper, image, ARTICLES_FEED, title, _updated(kept))
+def render_article_feed(
+    kept: list[EditionView],
+    settings: Settings,
+    paper: str,
+    image: str | None,
+    *,
+    path: str = ARTICLES_FEED,
+    title: str | None = None,
+    section: str | None = None,
+) -> bytes:
+    """articles.xml: one item per article, for listeners who pick stories, and for radio;
+    with `section`, only that section's articles (a section feed at `path`)."""
+    title = title or f"{feed_title(settings, paper)} · 单篇报道"
+    fg = _channel(settings, paper, image, path, title, _updated(kept))
     for edition in kept:
         start = published_at(edition, settings)
         for n, article in enumerate(edition.articles):
+            if section is not None and article.section != section:
+                continue
             entry = fg.add_entry(order="append")
             entry.guid(f"audiopaper:{edition.paper}:{article.audio}", permalink=False)
             entry.title(article.title)

@@ -17,7 +17,12 @@ EDITION_VTT = "edition.vtt"
 CHAPTERS = "chapters.json"
 PLAYLIST = "playlist.m3u8"  # absolute URLs once the public base URL is known
 PLAYLIST_LOCAL = "playlist-local.m3u8"  # paths relative to the edition folder
+LOW_FEED = "feed-low.xml"  # the editions at a low bitrate
+SECTIONS = "sections"  # OUT/sections/<pinyin>.xml: one feed per section
 CLIPS = "clips"
+DAISY = "daisy"  # the DAISY 2.02 talking newspaper
+DAISY_ZIP = "daisy.zip"  # the same, as one download
+EDITION_LOW = "edition-low.mp3"  # the whole edition at a low bitrate, for metered phones
 SLUG_MAX = 48
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -33,6 +33,18 @@ class ClipEntry:
     # shows what the codec takes off; the others are metered as they are encoded, less that.
     lufs: float | None = None
     true_peak_db: float | None = None
+    # The script's section that reads it (第1版,要闻 or a topic); None in older manifests.
+    section: str | None = None
+
+
+def section_name(clip: ClipEntry) -> str:
+    """The section a clip belongs to: as the script named it, else by its page (manifests
+    from before sections were recorded), else one section for the whole edition."""
+    if isinstance(clip.section, str) and clip.section.strip():
+        return clip.section.strip()
+    if isinstance(clip.page, int):
+        return f"第{clip.page}版"
+    return "本期报道"
 
 
 @dataclass(frozen=True)

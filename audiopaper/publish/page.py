@@ -18,8 +18,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.publish.catalog import EditionView, edition_view, editions, keep, paper_name
 from audiopaper.publish.feed import ARTICLES_FEED, chinese_date, feed_title
-from audiopaper.publish.layout import FEED, INDEX
+from audiopaper.publish.layout import FEED, INDEX, LOW_FEED
 from audiopaper.publish.manifest import Manifest
+from audiopaper.publish.more_feeds import section_feeds
 from audiopaper.settings import Settings
 
 
@@ -64,10 +65,13 @@ def render_page(
     *,
     edition_page: bool,
     articles_feed: bool = True,
+    more_feeds: tuple[list[tuple[str, str]], bool] = ([], False),
 ) -> str:
     """One page. On an edition page links are relative to the edition folder (root "../"),
-    transcripts are shown in full and article ids match the feed's links (#a-N)."""
+    transcripts are shown in full and article ids match the feed's links (#a-N).
+    `more_feeds`: the section feeds (name, path in OUT) and whether the low-bitrate feed exists."""
     root = "../" if edition_page else ""
+    sections, low = more_feeds
     return (
         _environment()
         .get_template("index.html")
@@ -81,6 +85,8 @@ def render_page(
             root=root,
             feed_href=root + FEED,
             articles_href=root + ARTICLES_FEED if articles_feed else None,
+            low_href=root + LOW_FEED if low else None,
+            section_feeds=[(name, _href(path, root)) for name, path in sections],
             home_href=root + INDEX if edition_page else None,
             editions=shown,
             edition_page=edition_page,
@@ -94,14 +100,16 @@ def write_pages(out: Path, settings: Settings, staged: Mapping[str, Path] | None
     found = editions(out, staged)
     paper = paper_name(settings, found)
     articles_feed = settings.feed.per_article_feed
+    kept = found[: keep(settings)]
+    more = (section_feeds(kept), any(e.low_audio for e in kept))
     atomic_write_text(
         out / INDEX,
-        render_page(found[: keep(settings)], settings, paper, edition_page=False, articles_feed=articles_feed),
+        render_page(kept, settings, paper, edition_page=False, articles_feed=articles_feed, more_feeds=more),
     )
     for edition in found:
         atomic_write_text(
             out / edition.date / INDEX,
-            render_page([edition], settings, paper, edition_page=True, articles_feed=articles_feed),
+            render_page([edition], settings, paper, edition_page=True, articles_feed=articles_feed, more_feeds=more),
         )
 
 

@@ -45,6 +45,16 @@ class Transcript:
     rel: str | None = None  # "captions" for timed text a player may show in sync
 
 
+@dataclass(frozen=True)
+class Alternate:
+    url: str
+    length: int
+    type: str
+    bitrate: int  # bits per second
+    title: str
+    default: bool = False
+
+
 def xml_elem(tag: str, parent: Any) -> Any:
     # feedgen.util has the same helper, but importing it before feedgen.feed fails (it uses
     # lxml.etree without importing it).
@@ -101,11 +111,13 @@ class PodcastExtension(BaseExtension):  # type: ignore[misc]
 
 
 class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc]
-    """Item-level tags: podcast:transcript (any number) and podcast:chapters."""
+    """Item-level tags: podcast:transcript (any number), podcast:chapters and
+    podcast:alternateEnclosure (any number)."""
 
     def __init__(self) -> None:
         self._transcripts: list[Transcript] = []
         self._chapters: str | None = None
+        self._alternates: list[Alternate] = []
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
@@ -115,6 +127,12 @@ class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def chapters(self, url: str) -> None:
         self._chapters = url
+
+    def alternate_enclosure(
+        self, url: str, length: int, type: str, bitrate: int, title: str, default: bool = False
+    ) -> None:
+        """podcast:alternateEnclosure: another file of the same episode (a lower bitrate)."""
+        self._alternates.append(Alternate(url, length, type, bitrate, title, default))
 
     def extend_rss(self, entry: Any) -> Any:
         for t in self._transcripts:
@@ -129,4 +147,13 @@ class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc]
             el = xml_elem(f"{{{PODCAST_NS}}}chapters", entry)
             el.attrib["url"] = self._chapters
             el.attrib["type"] = CHAPTERS_TYPE
+        for alt in self._alternates:
+            el = xml_elem(f"{{{PODCAST_NS}}}alternateEnclosure", entry)
+            el.attrib["type"] = alt.type
+            el.attrib["length"] = str(alt.length)
+            el.attrib["bitrate"] = str(alt.bitrate)
+            el.attrib["title"] = alt.title
+            if alt.default:
+                el.attrib["default"] = "true"
+            xml_elem(f"{{{PODCAST_NS}}}source", el).attrib["uri"] = alt.url
         return entry

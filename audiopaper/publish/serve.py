@@ -45,6 +45,8 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".m3u": "audio/x-mpegurl; charset=utf-8",
     ".m3u8": "application/vnd.apple.mpegurl",
+    ".smil": "application/smil+xml; charset=utf-8",  # a DAISY book's synchronisation
+    ".zip": "application/zip",
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from audiopaper.publish.feed import write_feed
+from audiopaper.publish.more_feeds import write_more_feeds
 from audiopaper.publish.outdir import Identity, locked, publishing, settle, write_identity
 from audiopaper.publish.page import write_pages
 from audiopaper.publish.playlist import write_all_playlists
@@ -20,6 +21,7 @@ def rebuild(out: Path, settings: Settings, staged: Mapping[str, Path] | None = N
     What `audiopaper feed --out DIR` runs: after editions were copied in, deleted by hand,
     or the settings (title, keep) changed. Returns the path of feed.xml."""
     feed = write_feed(out, settings, staged)
+    write_more_feeds(out, settings, staged)
     write_pages(out, settings, staged)
     write_all_playlists(out, settings, staged)  # so a new base URL reaches every edition's playlist
     return feed

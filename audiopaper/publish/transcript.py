@@ -5,6 +5,7 @@ Cues show what the paper printed, not the spoken substitutes the engine was give
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from audiopaper.audio import Cue
@@ -32,3 +33,22 @@ def to_srt(cues: Sequence[Cue]) -> str:
     for i, cue in enumerate(cues, start=1):
         lines += [str(i), f"{_stamp(cue.start_ms, ',')} --> {_stamp(cue.end_ms, ',')}", _clean(cue.text), ""]
     return "\n".join(lines)
+
+
+_TIMING = re.compile(r"^(\d+):(\d{2}):(\d{2})[.,](\d{3})\s+-->\s+(\d+):(\d{2}):(\d{2})[.,](\d{3})")
+
+
+def _ms(h: str, m: str, s: str, ms: str) -> int:
+    return ((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + int(ms)
+
+
+def from_vtt(text: str) -> list[Cue]:
+    """The cues of a WebVTT file as to_vtt writes it (a timing line, then one line of text)."""
+    cues: list[Cue] = []
+    lines = text.splitlines()
+    for n, row in enumerate(lines):
+        found = _TIMING.match(row.strip())
+        if found and n + 1 < len(lines):
+            g = found.groups()
+            cues.append(Cue(_ms(*g[:4]), _ms(*g[4:]), lines[n + 1].strip()))
+    return cues

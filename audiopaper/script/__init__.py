@@ -173,6 +173,10 @@ class Script:
     def articles(self) -> tuple[ArticleScript, ...]:
         return tuple(a for s in self.sections for a in s.articles)
 
+    def section_of(self, index: int) -> str | None:
+        """The title of the section that reads article `index` (its reading order)."""
+        return next((s.title for s in self.sections for a in s.articles if a.index == index), None)
+
     def items(self) -> list[tuple[str, ArticleScript | None, tuple[Segment, ...]]]:
         """What the edition reads, in order: (name, the article or None, its segments)."""
         out: list[tuple[str, ArticleScript | None, tuple[Segment, ...]]] = [("opening", None, self.opening)]
