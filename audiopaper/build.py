@@ -355,9 +355,7 @@ class _Renderer:
         return call_request(call, self.voices)
 
     def close(self) -> None:
-        close = getattr(self.results, "close", None)
-        if close:
-            close()
+        self.results.close()
 
     def parts(self) -> Iterator[Part]:
         """Each item's parts, as soon as the calls they read are back: an item's shares are

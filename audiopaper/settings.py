@@ -260,7 +260,7 @@ def _wording(value: dict[str, str]) -> dict[str, str]:
         if allowed is None:
             continue
         try:
-            unknown = template_fields(text) - allowed
+            unknown = template_fields(text) - set(allowed)
         except ValueError as exc:
             raise ValueError(f"{key}: {exc}") from None
         if unknown:
@@ -472,7 +472,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
             raise InputError(f"config: unknown setting {where}.{key}" if where else f"config: unknown setting {key}")
         hint = hints[key_]
         here = f"{where}.{key}" if where else key
-        if is_dataclass(hint):
+        if isinstance(hint, type) and is_dataclass(hint):
             kwargs[key_] = _build(hint, value, here)
         elif key_ == "deliver":  # checked by audiopaper.deliver, which knows each target's options
             if not isinstance(value, dict):
@@ -556,7 +556,7 @@ def settings_to_toml(settings: Settings) -> str:
         return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     def emit(obj: Any, prefix: str) -> None:
-        tables = []
+        tables: list[tuple[str, Any]] = []
         for f in fields(obj):
             value = getattr(obj, f.name)
             if value is None:

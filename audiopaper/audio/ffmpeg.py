@@ -324,7 +324,7 @@ def encode_mp3(
     if inputs:
         listing = "".join(f"file '{p.resolve().as_posix()}'\n" for p in inputs)
         args = ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe", "-i", "pipe:0"]
-        stdin = listing.encode()
+        stdin: bytes | None = listing.encode()
     else:
         args = [*_pcm(sample_rate), "-i", "pipe:0"]
         stdin = pcm

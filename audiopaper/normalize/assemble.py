@@ -112,7 +112,7 @@ class Draft:
 
 def _photo_credit_after(units: list[layout.Unit], i: int) -> bool:
     found = cr.credit_line(units[i].text) if i < len(units) else None
-    return bool(found) and all(c.role == "摄影" for c in found)
+    return bool(found) and all(c.role == "摄影" for c in found or ())
 
 
 def _classify(units: list[layout.Unit]) -> list[str]:
@@ -281,7 +281,7 @@ def _in_notice(seg: Seg) -> bool:
     return any(kinds.is_notice_title(h) for h in seg.heads[-2:])
 
 
-def _apply_marker(marker: jumps.Marker, cur: Seg | None, new, pos: int) -> None:  # type: ignore[no-untyped-def]
+def _apply_marker(marker: jumps.Marker, cur: Seg | None, new, pos: int) -> None:
     if marker.outward:
         if cur is not None:
             cur.jump_out = marker
@@ -335,10 +335,10 @@ def resolve_continuations(segs: list[Seg]) -> None:
                         # Splitting an article needs a word across the cut, not just a cut.
                         if score < 1.0:
                             continue
-                    piece = "".join(x.text for x in h.paras[j:])
+                    text_after = "".join(x.text for x in h.paras[j:])
                     own = "".join(h.heads) + "".join(x.text for x in h.paras[:j])
                     mine = "".join(d.heads) + d.text()
-                    topic = words.affinity(piece, mine) - (words.affinity(piece, own) if own else 0)
+                    topic = words.affinity(text_after, mine) - (words.affinity(text_after, own) if own else 0)
                     total = score + 0.5 * topic
                     if score < 1.0 and topic <= 0:
                         continue
@@ -347,17 +347,17 @@ def resolve_continuations(segs: list[Seg]) -> None:
             if best is None:
                 continue
             total, h, j = best
-            piece = h.paras[j:]
+            taken = h.paras[j:]
             del h.paras[j:]
-            if jumps.continuation_score(left, piece[0].text) < 1.0:
+            if jumps.continuation_score(left, taken[0].text) < 1.0:
                 d.paras[-1].notes.append(
                     Note(
-                        f"moved text here on its subject alone: …{left[-8:]}|{piece[0].text[:8]}…",
+                        f"moved text here on its subject alone: …{left[-8:]}|{taken[0].text[:8]}…",
                         "the text stays where it was printed",
                     )
                 )
-            _join(d.paras[-1], piece[0])
-            d.paras.extend(piece[1:])
+            _join(d.paras[-1], taken[0])
+            d.paras.extend(taken[1:])
             if h.jump_out is not None and not h.paras[j:]:
                 d.jump_out, h.jump_out = h.jump_out, None
             moved = True
@@ -434,7 +434,7 @@ def assign_decks(segs: list[Seg]) -> list[Draft]:
     return drafts
 
 
-def _match(decks: list[tuple[list[str], int]], orphans: list[Seg]) -> tuple[list, float, int]:  # type: ignore[type-arg]
+def _match(decks: list[tuple[list[str], int]], orphans: list[Seg]) -> tuple[list, float, int]:
     """Best pairing of open decks with headless article starts, by echo."""
     if not decks or not orphans:
         return [], 0.0, len(orphans)
@@ -641,7 +641,7 @@ def _final_paragraphs(kind_paras: list[Para], kind: str, news_tail: bool) -> lis
     return out
 
 
-def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date, names, source) -> Edition:  # type: ignore[no-untyped-def]
+def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date, names, source) -> Edition:
     articles: list[Article] = []
     warnings: list[EditionWarning] = []
     index_of: dict[int, int] = {}  # id(seg) -> article index

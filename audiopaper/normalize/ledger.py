@@ -192,9 +192,9 @@ def audit(source_lines: list[str], edition: Edition, entries: list[Entry]) -> li
         for c in a.credits:
             if _squash(c.name) not in printed:
                 problems.append(f"article {i + 1}: credit {c.name} is not in the text the ledger gives its credits")
-    for (i, name, j), _ in fields.items():
+    for (i, name, index), _ in fields.items():
         if i >= len(edition.articles):
             problems.append(f"spans go to article {i + 1}, which the edition does not have")
-        elif name == "paragraph" and (j is None or j >= len(edition.articles[i].paragraphs)):
-            problems.append(f"spans go to article {i + 1} paragraph {j}, which it does not have")
+        elif name == "paragraph" and (index is None or index >= len(edition.articles[i].paragraphs)):
+            problems.append(f"spans go to article {i + 1} paragraph {index}, which it does not have")
     return problems

@@ -32,7 +32,7 @@ _NUM_END = re.compile(r"[0-9０-９.．]$")
 _NUM_START = re.compile(r"^[0-9０-９.．%％]")
 
 
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba():
     global _ready
     import jieba
 
@@ -53,7 +53,7 @@ def _jieba():  # type: ignore[no-untyped-def]
     return jieba
 
 
-def shared_tokenizer():  # type: ignore[no-untyped-def]
+def shared_tokenizer():
     """jieba's default tokenizer, initialized once and quietly: the package's one dictionary."""
     return _jieba().dt
 

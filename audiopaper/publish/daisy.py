@@ -123,7 +123,9 @@ def mp3_duration_ms(path: Path) -> int:
     """The MP3's playing time as a player computes it (from its Xing header)."""
     from mutagen.mp3 import MP3
 
-    return int(MP3(path).info.length * 1000)
+    info = MP3(path).info
+    assert info is not None  # mutagen raises on a file that is no MP3
+    return int(info.length * 1000)
 
 
 def _spans(cues: Sequence[Cue], duration_ms: int) -> list[tuple[int, int]]:

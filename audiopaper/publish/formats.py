@@ -24,7 +24,9 @@ def bits_per_second(bitrate: str) -> int:
 def mp3_bitrate(path: Path) -> int:
     from mutagen.mp3 import MP3
 
-    return int(MP3(path).info.bitrate)
+    info = MP3(path).info
+    assert info is not None  # mutagen raises on a file that is no MP3
+    return int(info.bitrate)
 
 
 def low_bitrate_outputs(folder: Path, audio: AudioSettings) -> list[ffmpeg.Output]:

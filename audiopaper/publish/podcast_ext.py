@@ -61,7 +61,7 @@ def xml_elem(tag: str, parent: Any) -> Any:
     return etree.SubElement(parent, tag)
 
 
-class PodcastExtension(BaseExtension):  # type: ignore[misc]
+class PodcastExtension(BaseExtension):
     """Channel-level tags: podcast:guid, podcast:locked, podcast:medium, itunes:explicit, itunes:image."""
 
     def __init__(self) -> None:
@@ -110,7 +110,7 @@ class PodcastExtension(BaseExtension):  # type: ignore[misc]
         return rss_feed
 
 
-class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+class PodcastEntryExtension(BaseEntryExtension):
     """Item-level tags: podcast:transcript (any number), podcast:chapters and
     podcast:alternateEnclosure (any number)."""
 

@@ -339,7 +339,7 @@ class Running:
 
     @property
     def url(self) -> str:
-        host = self.server.server_address[0]
+        host = str(self.server.server_address[0])
         return f"http://{host}:{self.port}/"
 
     def stop(self) -> None:

@@ -51,7 +51,8 @@ class _ID3v23(ID3):
 
     def __init__(self, chapters: Sequence[CHAP]) -> None:
         super().__init__()
-        self.chapters = sorted(chapters, key=lambda c: (c.start_time, c.end_time))
+        # mutagen sets a frame's fields from its spec at run time: mypy cannot see them.
+        self.chapters = sorted(chapters, key=lambda c: (c.start_time, c.end_time))  # type: ignore[attr-defined]
 
     def _write(self, config: Any) -> bytearray:
         data = super()._write(config)
@@ -92,7 +93,7 @@ def write_tags(path: Path, tags: Tags, chapters: Sequence[Chapter] = (), cover: 
             CTOC(
                 element_id="toc",
                 flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                child_element_ids=[f.element_id for f in id3.chapters],
+                child_element_ids=[f.element_id for f in id3.chapters],  # type: ignore[attr-defined]
                 sub_frames=[TIT2(encoding=1, text=[tags.album])],
             )
         )

@@ -69,6 +69,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 _DIGIT = "零一二三四五六七八九"
 _DIGIT_YAO = "零幺二三四五六七八九"
@@ -289,7 +290,7 @@ def _sub_wetext(m: re.Match[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _wetext() -> object | None:
+def _wetext() -> Any:
     try:
         import wetext
     except ImportError:

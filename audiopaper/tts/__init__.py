@@ -8,7 +8,7 @@ missing, and renders a batch of requests. The rest of the code sees only `Speech
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, ClassVar
@@ -100,6 +100,8 @@ class Speech:
 
 
 Progress = Callable[[int], None]
+# An engine's results in request order; closing it stops the requests still in flight.
+Stream = Generator[Speech | BaseException, None, None]
 
 
 @dataclass
@@ -159,9 +161,7 @@ class Engine(ABC):
                 progress(1)
         return results
 
-    def stream(
-        self, requests: Sequence[SpeechRequest], progress: Progress | None = None
-    ) -> Iterator[Speech | BaseException]:
+    def stream(self, requests: Sequence[SpeechRequest], progress: Progress | None = None) -> Stream:
         """Results in request order as they become ready. Engines that work concurrently
         run ahead by a bounded window, so a long edition is never all in memory."""
         for request in requests:

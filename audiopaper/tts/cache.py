@@ -21,7 +21,7 @@ from pathlib import Path
 
 from audiopaper.fsutil import atomic_write_bytes
 from audiopaper.resources import cache_root
-from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest
+from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest, Stream
 
 FORMAT = 2  # bump when the entry layout changes: old entries then simply miss
 
@@ -152,9 +152,7 @@ class CachedEngine(Engine):
                     self.cache.put(keys[i], speech)
         return [r for r in results if r is not None]
 
-    def stream(
-        self, requests: Sequence[SpeechRequest], progress: Progress | None = None
-    ) -> Iterator[Speech | BaseException]:
+    def stream(self, requests: Sequence[SpeechRequest], progress: Progress | None = None) -> Stream:
         """In order: hits read from disk only when their turn comes (a warm rebuild of a long
         edition is not loaded at once), misses streamed from the engine meanwhile."""
         keys = [self.cache.key(self.inner.NAME, r) for r in requests]
@@ -162,7 +160,7 @@ class CachedEngine(Engine):
         self.cache.hits += len(requests) - len(missing)
         self.cache.misses += len(missing)
         fresh = self.inner.stream([requests[i] for i in missing], progress)
-        with contextlib.closing(fresh):
+        with contextlib.closing(fresh):  # closed, an engine's stream stops its requests in flight
             yield from self._merge(requests, keys, set(missing), fresh, progress)
 
     def _merge(
@@ -180,13 +178,13 @@ class CachedEngine(Engine):
                     self.cache.put(key, result)
                 yield result
                 continue
-            speech = self.cache.get(key)
-            if speech is None:  # evicted or damaged since we looked: render it now
+            found: Speech | BaseException | None = self.cache.get(key)
+            if found is None:  # evicted or damaged since we looked: render it now
                 self.cache.hits -= 1
                 self.cache.misses += 1
-                speech = self.inner.synthesize_many([requests[i]], progress)[0]
-                if isinstance(speech, Speech):
-                    self.cache.put(key, speech)
+                found = self.inner.synthesize_many([requests[i]], progress)[0]
+                if isinstance(found, Speech):
+                    self.cache.put(key, found)
             elif progress:
                 progress(1)
-            yield speech
+            yield found

@@ -24,14 +24,14 @@ import random
 import re
 import threading
 import uuid
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
 from audiopaper.errors import AudiopaperError
-from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest, Voice, register
+from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest, Stream, Voice, register
 
 log = logging.getLogger(__name__)
 
@@ -318,7 +318,7 @@ class EdgeEngine(Engine):
 
         try:
             async with asyncio.timeout(timeout):
-                return _parse_voices(await edge_tts.list_voices())
+                return _parse_voices([dict(v) for v in await edge_tts.list_voices()])
         except (aiohttp.ClientError, OSError, TimeoutError, ValueError, KeyError) as exc:
             log.debug("edge voice list unavailable: %r", exc)
             return None
@@ -351,9 +351,7 @@ class EdgeEngine(Engine):
             return []
         return _run(self._synthesize_all(requests, progress))
 
-    def stream(
-        self, requests: Sequence[SpeechRequest], progress: Progress | None = None
-    ) -> Iterator[Speech | BaseException]:
+    def stream(self, requests: Sequence[SpeechRequest], progress: Progress | None = None) -> Stream:
         """Results in request order while later requests are still in flight: the whole
         edition keeps `concurrency` requests busy, and at most twice that many finished
         results wait for the caller, so memory stays bounded however long the edition."""
@@ -502,7 +500,7 @@ class EdgeEngine(Engine):
                 if chunk["type"] == "audio":
                     audio += chunk["data"]
                 elif chunk["type"] == "SentenceBoundary":
-                    marks.append((chunk["offset"], chunk["duration"], chunk["text"]))
+                    marks.append((int(chunk["offset"]), int(chunk["duration"]), chunk["text"]))
         return bytes(audio), marks
 
     def _checked(self, request: SpeechRequest, pcm: bytes, marks: list[tuple[int, int, str]]) -> Speech:
