@@ -33,7 +33,7 @@ from audiopaper.audio import (
     trim,
 )
 from audiopaper.audio.chime import chime_pcm
-from audiopaper.audio.loudness import Profile
+from audiopaper.core.loudness import Profile
 from audiopaper.edition import Article, Edition, warning_lines
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from audiopaper.audio.loudness import PROFILES, Profile
+from audiopaper.core.loudness import PROFILES, Profile
 from audiopaper.errors import InputError
 from audiopaper.resources import voices_dir
 from audiopaper.tts import Voice

@@ -96,3 +96,22 @@ def test_serve_answers_ranges_inside_out(tmp_path: Path):
         request = urllib.request.Request(f"{server.url}a.mp3", headers={"Range": "bytes=2-5"})
         with urllib.request.urlopen(request) as reply:
             assert reply.status == 206 and reply.read() == b"2345"
+
+
+def test_help_loads_no_audio_or_language_library() -> None:
+    """`audiopaper --help` answers at once: numpy, pydub, jieba and the speech client load
+    only when a command needs them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from audiopaper.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = set(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert not loaded & {"numpy", "pydub", "jieba", "edge_tts", "aiohttp", "PIL", "mutagen"}

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from audiopaper.audio import ffmpeg
+from audiopaper.core.loudness import PROFILES, Profile
+
+__all__ = ["PROFILES", "Measurement", "Profile", "normalize_pcm"]
 
 OVERSAMPLE = 4
 TAPS_PER_PHASE = 12
@@ -22,19 +25,6 @@ LOOKAHEAD_MS = 5
 # MP3 encoding can lift inter-sample peaks a few tenths of a dB: keep that much in hand.
 CODEC_MARGIN_DB = 1.0
 _CHUNK = 1 << 18  # samples: about 12 s at 22.05 kHz
-
-
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    lufs: float
-    true_peak_db: float
-
-
-PROFILES = {
-    "broadcast": Profile("broadcast", lufs=-23.0, true_peak_db=-1.0),  # EBU R128
-    "podcast": Profile("podcast", lufs=-16.0, true_peak_db=-1.0),
-}
 
 
 @dataclass(frozen=True)
