@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any, ClassVar
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 from audiopaper.deliver.base import Clip, DeliveryConfigError, DeliveryFailed, Target
 from audiopaper.deliver.http import Session
@@ -38,11 +38,7 @@ class AzuraCastTarget(Target):
     playlist_id: int
 
     def check_config(self) -> None:
-        url = urlparse(self.options["url"])
-        if url.scheme not in ("http", "https") or not url.netloc:
-            raise DeliveryConfigError(
-                f"config: deliver.{self.name}.url must be an http(s) address, e.g. https://radio.example.org"
-            )
+        self.check_address("url", "https://radio.example.org")
         if "/" in self.options["station"].strip("/"):
             raise DeliveryConfigError(f"config: deliver.{self.name}.station is the station's id or short name")
 

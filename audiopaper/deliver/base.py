@@ -161,6 +161,17 @@ class Target:
     def check_config(self) -> None:
         """Raise DeliveryConfigError, saying how to fix it, if the options cannot work."""
 
+    def check_address(self, key: str, example: str) -> None:
+        """Option `key` must be an http(s) address, checked as the feed's base URL is."""
+        from audiopaper.settings import http_url
+
+        try:
+            self.options[key] = http_url(self.options[key], query=True)
+        except ValueError:
+            raise DeliveryConfigError(
+                f"config: deliver.{self.name}.{key} must be an http(s) address, e.g. {example}"
+            ) from None
+
     def available(self) -> None:
         """Raise DeliveryFailed, saying how to fix it, if the target cannot be reached or
         used now (its secret, its playlist); called once before any clip."""

@@ -13,9 +13,8 @@ the one it replaces: the station never has neither, and never keeps both."""
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import urlparse
 
-from audiopaper.deliver.base import Clip, DeliveryConfigError, DeliveryFailed, Target
+from audiopaper.deliver.base import Clip, DeliveryFailed, Target
 from audiopaper.deliver.http import Session
 from audiopaper.deliver.secrets import read_secret
 
@@ -32,11 +31,7 @@ class LibreTimeTarget(Target):
     session: Session
 
     def check_config(self) -> None:
-        url = urlparse(self.options["url"])
-        if url.scheme not in ("http", "https") or not url.netloc:
-            raise DeliveryConfigError(
-                f"config: deliver.{self.name}.url must be an http(s) address, e.g. https://libretime.example.org"
-            )
+        self.check_address("url", "https://libretime.example.org")
 
     def available(self) -> None:
         key = read_secret(self.name, self.options)
