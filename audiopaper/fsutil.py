@@ -17,10 +17,19 @@ from audiopaper.errors import InputError
 @dataclass(frozen=True)
 class Deferred:
     """While a publication is being collected (publish/outdir.py), files under `root` are
-    written in full to where `place(final)` says and renamed only at its commit."""
+    written in full to where `place(final)` says and renamed only at its commit; files
+    removed there (`drop`) go only at its commit too."""
 
     root: Path
     place: Callable[[Path], Path]
+    drop: Callable[[Path], None]
+
+
+def _deferred_for(path: Path) -> Deferred | None:
+    deferred = _deferred.get()
+    if deferred is not None and path.absolute().is_relative_to(deferred.root.absolute()):
+        return deferred
+    return None
 
 
 _deferred: contextvars.ContextVar[Deferred | None] = contextvars.ContextVar("deferred", default=None)
@@ -45,8 +54,8 @@ def _umask() -> int:
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path` in one rename
     (or, while a publication is collected, at its commit)."""
-    deferred = _deferred.get()
-    if deferred is not None and path.absolute().is_relative_to(deferred.root.absolute()):
+    deferred = _deferred_for(path)
+    if deferred is not None:
         written = deferred.place(path)
         try:
             yield written
@@ -78,6 +87,27 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` atomically unless `path` holds it already (podcast apps fetch artwork
+    again when its bytes change); whether it was written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
+    return True
+
+
+def remove_file(path: Path) -> None:
+    """Remove `path` if it is there (while a publication is collected: at its commit)."""
+    deferred = _deferred_for(path)
+    if deferred is not None:
+        deferred.drop(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def writable_folder(folder: Path, create: bool = True) -> Path:

@@ -175,3 +175,32 @@ def test_a_build_is_published_whole(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, args).exit_code == 0
     _enclosure_lengths_match(out)
     assert json.loads((out / IDENTITY).read_text("utf-8")) == {"paper": "临溪日报", "base_url": BASE_URL}
+
+
+def test_artwork_replaced_by_another_format_goes_only_with_the_publication(
+    out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image
+
+    for kind in ("PNG", "JPEG"):
+        Image.new("RGB", (1400, 1400), "navy").save(tmp_path / f"art.{kind.lower()}", kind)
+    config = tmp_path / "art.toml"
+    config.write_text(f"[feed]\nimage = '{tmp_path / 'art.png'}'\n", encoding="utf-8")
+    assert _feed_cli("--out", str(out), "--config", str(config)).exit_code == 0
+    assert (out / "artwork.png").exists()
+    before = snapshot(out)
+    config.write_text(f"[feed]\nimage = '{tmp_path / 'art.jpeg'}'\n", encoding="utf-8")
+    real = fsutil.atomic_write_bytes
+
+    def full(path: Path, data: bytes) -> None:
+        if path.name == "index.html":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(path, data)
+
+    monkeypatch.setattr(fsutil, "atomic_write_bytes", full)
+    monkeypatch.setattr(sys.modules["audiopaper.publish.feed"], "atomic_write_bytes", full)
+    _one_line_error(_feed_cli("--out", str(out), "--config", str(config)), "nothing there was changed")
+    assert snapshot(out) == before  # the feed's artwork.png is still there
+    monkeypatch.undo()
+    assert _feed_cli("--out", str(out), "--config", str(config)).exit_code == 0
+    assert (out / "artwork.jpg").exists() and not (out / "artwork.png").exists()

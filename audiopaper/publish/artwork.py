@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiopaper.fsutil import atomic_write_bytes
+from audiopaper.fsutil import remove_file, write_if_changed
 from audiopaper.settings import IMAGE_FORMATS, image_format
 
 ARTWORK = "artwork"
@@ -18,16 +18,9 @@ ARTWORK = "artwork"
 
 def publish_artwork(out: Path, source: Path) -> str:
     """Copy `source` into OUT; return its name there, relative to OUT."""
-    data = source.read_bytes()
     name = ARTWORK + IMAGE_FORMATS[image_format(source)]
-    target = out / name
-    try:
-        if target.read_bytes() == data:
-            return name
-    except OSError:
-        pass
-    atomic_write_bytes(target, data)
+    write_if_changed(out / name, source.read_bytes())
     for other in IMAGE_FORMATS.values():  # a PNG replaced by a JPEG: the PNG goes
         if ARTWORK + other != name:
-            (out / (ARTWORK + other)).unlink(missing_ok=True)
+            remove_file(out / (ARTWORK + other))
     return name

@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audiopaper.fsutil import atomic_write_bytes
+from audiopaper.fsutil import write_if_changed
 
 COVER = "cover.png"
 SIZE = 1400  # Apple's minimum; the file stays small and any app scales it down anyway
@@ -124,12 +124,6 @@ def write_cover(out: Path, name: str, font_path: str | None = None, *, find_font
     re-fetch artwork whose file changed, so an unchanged cover must stay byte-identical."""
     if font_path is None and find_font:
         font_path = font_for(name + TAGLINE)
-    data = render_cover(name, font_path)
     path = out / COVER
-    try:
-        if path.read_bytes() == data:
-            return path
-    except OSError:
-        pass
-    atomic_write_bytes(path, data)
+    write_if_changed(path, render_cover(name, font_path))
     return path

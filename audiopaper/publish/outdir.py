@@ -22,7 +22,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from audiopaper.errors import AudiopaperError
@@ -91,6 +91,7 @@ class Publication:
         self.work = out / f"{_WORK}{os.getpid()}"
         self.swaps: list[tuple[Path, Path]] = []  # whole folders: (staged, final)
         self.files: list[tuple[Path, Path]] = []  # (written in work, final)
+        self.removals: list[Path] = []  # files that go with the publication
         self._numbers = itertools.count()
 
     def swap_dir(self, staged: Path, final: Path) -> None:
@@ -103,9 +104,10 @@ class Publication:
         return written
 
     def commit(self) -> None:
-        journal = {
+        journal: dict[str, Any] = {
             "swaps": [[_rel(self.out, a), _rel(self.out, b)] for a, b in self.swaps],
             "files": [[_rel(self.out, a), _rel(self.out, b)] for a, b in self.files],
+            "removals": [_rel(self.out, path) for path in self.removals],
         }
         atomic_write_text(self.out / JOURNAL, json.dumps(journal, ensure_ascii=False))
         _redo(self.out, journal)
@@ -121,7 +123,7 @@ def publishing(out: Path) -> Iterator[Publication]:
     effect as one step. Raised out of, nothing in OUT changed."""
     publication = Publication(out)
     try:
-        with deferring(Deferred(out, publication._defer)):
+        with deferring(Deferred(out, publication._defer, publication.removals.append)):
             yield publication
     except OSError as exc:
         publication.abandon()
@@ -136,7 +138,7 @@ def _rel(out: Path, path: Path) -> str:
     return path.relative_to(out).as_posix()
 
 
-def _redo(out: Path, journal: dict[str, list[list[str]]]) -> None:
+def _redo(out: Path, journal: dict[str, Any]) -> None:
     """Carry out a committed publication; what was already done is skipped, so it can be
     run again after a kill at any point."""
     old: list[Path] = []
@@ -155,6 +157,8 @@ def _redo(out: Path, journal: dict[str, list[list[str]]]) -> None:
         if written.exists():
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(written, final)
+    for gone in journal.get("removals", []):
+        (out / gone).unlink(missing_ok=True)
     (out / JOURNAL).unlink(missing_ok=True)
     for folder in old:
         shutil.rmtree(folder, ignore_errors=True)
