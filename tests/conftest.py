@@ -23,6 +23,17 @@ SAMPLE_GOLD = DATA / "000_cbe0a290ce09cb7e.gold.json"
 SHORT = DATA / "short.json"  # two short articles and a notice: for tests where size is not the point
 
 
+def golden_rows(folder: Path) -> list[tuple[str, int, list[str]]]:
+    """The tab-separated rows of every golden *.tsv in `folder`: (file stem, line number,
+    fields), blank lines and # comments skipped."""
+    rows = []
+    for tsv in sorted(folder.glob("*.tsv")):
+        for n, line in enumerate(tsv.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip() and not line.startswith("#"):
+                rows.append((tsv.stem, n, line.split("\t")))
+    return rows
+
+
 def decoded_seconds(path: Path) -> float:
     """Decode the file for real and measure it: what a listener would hear."""
     pcm = ffmpeg.decode_file(path, 8000)

@@ -12,19 +12,13 @@ from click.testing import CliRunner
 
 from audiopaper.cli import cli
 from audiopaper.script.segments import split_for_engine, split_sentences
+from tests.conftest import golden_rows
 
 GOLDEN = Path(__file__).parent / "golden" / "sentences"
 
 
 def _cases() -> list[pytest.param]:
-    cases = []
-    for tsv in sorted(GOLDEN.glob("*.tsv")):
-        for n, line in enumerate(tsv.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            text, *sentences = line.split("\t")
-            cases.append(pytest.param(text, sentences, id=f"{tsv.stem}:{n}"))
-    return cases
+    return [pytest.param(text, sentences, id=f"{stem}:{n}") for stem, n, (text, *sentences) in golden_rows(GOLDEN)]
 
 
 CASES = _cases()

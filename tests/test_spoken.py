@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from audiopaper.script.spoken import read_int, to_spoken
+from tests.conftest import golden_rows
 
 GOLDEN = Path(__file__).parent / "golden" / "spoken"
 PAGE = Path(__file__).parent / "data" / "000_cbe0a290ce09cb7e.gold.json"
@@ -18,14 +19,9 @@ DIGIT = re.compile(r"[0-9０-９]|\d")
 
 
 def _cases() -> list[pytest.param]:
-    cases = []
-    for tsv in sorted(GOLDEN.glob("*.tsv")):
-        for n, line in enumerate(tsv.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            written, spoken = line.split("\t")
-            cases.append(pytest.param(written, spoken, id=f"{tsv.stem}:{n}:{written}"))
-    return cases
+    return [
+        pytest.param(written, spoken, id=f"{stem}:{n}:{written}") for stem, n, (written, spoken) in golden_rows(GOLDEN)
+    ]
 
 
 CASES = _cases()
