@@ -15,7 +15,6 @@ falls short see podcast_ext.py.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
@@ -241,11 +240,11 @@ def render_article_feed(
     return fg.rss_str(pretty=True)
 
 
-def write_feed(out: Path, settings: Settings, staged: Mapping[str, Path] | None = None) -> Path:
+def write_feed(out: Path, settings: Settings, found: list[EditionView] | None = None) -> Path:
     """Rebuild OUT/feed.xml (and OUT/articles.xml, and the default OUT/cover.png) from every
-    edition in OUT (and `staged`, see catalog.editions). Each file is replaced atomically.
-    Returns the path of feed.xml."""
-    found = editions(out, staged)
+    edition (`found`, see catalog.editions; read from OUT if not given). Each file is
+    replaced atomically. Returns the path of feed.xml."""
+    found = editions(out) if found is None else found
     kept = found[: keep(settings)]
     paper = paper_name(settings, found)
     image = image_url(out, settings, paper)

@@ -6,7 +6,6 @@ file as podcast:alternateEnclosure). Rebuilt whole with the main feed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from audiopaper.fsutil import atomic_write_bytes
@@ -34,10 +33,10 @@ def section_feeds(kept: list[EditionView]) -> list[tuple[str, str]]:
     return found
 
 
-def write_more_feeds(out: Path, settings: Settings, staged: Mapping[str, Path] | None = None) -> list[Path]:
-    """Rebuild the section feeds and the low-bitrate feed from every edition in OUT (and
-    `staged`, see catalog.editions). Returns the paths written."""
-    found = editions(out, staged)
+def write_more_feeds(out: Path, settings: Settings, found: list[EditionView] | None = None) -> list[Path]:
+    """Rebuild the section feeds and the low-bitrate feed from every edition (`found`, see
+    catalog.editions; read from OUT if not given). Returns the paths written."""
+    found = editions(out) if found is None else found
     kept = found[: keep(settings)]
     paper = paper_name(settings, found)
     image = image_url(out, settings, paper)

@@ -9,7 +9,6 @@ players costs nothing on a metered phone until one is played.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
@@ -94,10 +93,10 @@ def render_page(
     )
 
 
-def write_pages(out: Path, settings: Settings, staged: Mapping[str, Path] | None = None) -> None:
+def write_pages(out: Path, settings: Settings, found: list[EditionView] | None = None) -> None:
     """Rebuild OUT/index.html and every edition's own page, so a template change reaches
-    old editions too. (`staged`: see catalog.editions.)"""
-    found = editions(out, staged)
+    old editions too. `found`: the editions (catalog.editions), read from OUT if not given."""
+    found = editions(out) if found is None else found
     paper = paper_name(settings, found)
     articles_feed = settings.feed.per_article_feed
     kept = found[: keep(settings)]

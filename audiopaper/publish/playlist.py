@@ -11,7 +11,7 @@ Both are rewritten with the feeds, so a changed base URL reaches every edition.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from audiopaper.fsutil import atomic_write_text
@@ -69,8 +69,8 @@ def write_edition_playlists(folder: Path, manifest: Manifest, settings: Settings
         write_playlists(folder, view, settings)
 
 
-def write_all_playlists(out: Path, settings: Settings, staged: Mapping[str, Path] | None = None) -> None:
-    """Every edition's playlists in OUT (and `staged`: see catalog.editions), rewritten with
-    the feeds: a base URL given or changed since reaches them all."""
-    for edition in editions(out, staged):
+def write_all_playlists(out: Path, settings: Settings, found: list[EditionView] | None = None) -> None:
+    """Every edition's playlists (`found`, see catalog.editions; read from OUT if not given),
+    rewritten with the feeds: a base URL given or changed since reaches them all."""
+    for edition in editions(out) if found is None else found:
         write_playlists(out / edition.date, edition, settings)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from audiopaper.publish.catalog import editions
 from audiopaper.publish.feed import write_feed
 from audiopaper.publish.more_feeds import write_more_feeds
 from audiopaper.publish.outdir import Identity, locked, publishing, settle, write_identity
@@ -20,10 +21,11 @@ def rebuild(out: Path, settings: Settings, staged: Mapping[str, Path] | None = N
 
     What `audiopaper feed --out DIR` runs: after editions were copied in, deleted by hand,
     or the settings (title, keep) changed. Returns the path of feed.xml."""
-    feed = write_feed(out, settings, staged)
-    write_more_feeds(out, settings, staged)
-    write_pages(out, settings, staged)
-    write_all_playlists(out, settings, staged)  # so a new base URL reaches every edition's playlist
+    found = editions(out, staged)  # every manifest read once, for all that follows
+    feed = write_feed(out, settings, found)
+    write_more_feeds(out, settings, found)
+    write_pages(out, settings, found)
+    write_all_playlists(out, settings, found)  # so a new base URL reaches every edition's playlist
     return feed
 
 
