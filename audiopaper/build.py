@@ -203,6 +203,7 @@ class Report:
     failed: tuple[ItemFailed, ...]
     published: bool
     service: ServiceStats | None = None  # an online engine's requests, retries, refusals
+    damaged_cache: tuple[Path, ...] = ()  # speech cache entries that failed their checksum
     deliveries: tuple = ()  # audiopaper.deliver.TargetReport per [deliver.NAME] target
 
 
@@ -865,4 +866,5 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
         failed=tuple(failed),
         published=publish,
         service=plan.engine.stats,
+        damaged_cache=tuple(plan.engine.cache.damaged) if isinstance(plan.engine, CachedEngine) else (),
     )

@@ -151,7 +151,7 @@ def build(
             report = pipeline.render(plan, bar.update, allow_partial=allow_partial, change_base_url=change_base_url)
     for failure in report.failed:
         click.secho(f"failed: {failure}", fg="red", err=True)
-    damaged = getattr(getattr(plan.engine, "cache", None), "damaged", ())
+    damaged = report.damaged_cache
     if damaged:
         click.secho(
             f"warning: {len(damaged)} speech cache entr{'y' if len(damaged) == 1 else 'ies'} failed "
