@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from audiopaper.audio import ffmpeg
 from audiopaper.cli import cli
-from audiopaper.tts import Engine, Sentence, Speech, SpeechRequest, Voice
+from audiopaper.core import ffmpeg
+from audiopaper.core.speech import Sentence, Speech, SpeechRequest, Voice
+from audiopaper.tts import Engine
 from audiopaper.tts.cache import CachedEngine, SpeechCache
 from tests.conftest import SHORT
 
