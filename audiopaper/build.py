@@ -32,6 +32,7 @@ from audiopaper.audio import (
 )
 from audiopaper.audio.chime import chime_pcm
 from audiopaper.core import ffmpeg
+from audiopaper.core.chinese import split_sentences
 from audiopaper.core.loudness import Profile
 from audiopaper.core.speech import Cue, Speech, SpeechRequest, Voice
 from audiopaper.edition import Article, Edition, warning_lines
@@ -60,7 +61,6 @@ from audiopaper.script import (
     build_script,
     edition_calls,
 )
-from audiopaper.script.segments import split_sentences
 from audiopaper.settings import AudioSettings, Settings, loudness_target
 from audiopaper.tts import Engine, ServiceStats, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
