@@ -149,6 +149,12 @@ def violations(
     return found, unplaced
 
 
+def layer_root(module: str) -> str:
+    """The name in LAYERS that places `module` (audiopaper.deliver for audiopaper.deliver.base)."""
+    names = [n for _, ns in LAYERS for n in ns if module == n or (n != PACKAGE and module.startswith(n + "."))]
+    return max(names, key=len)
+
+
 def test_no_module_imports_a_layer_above_its_own() -> None:
     found, unplaced = violations(ROOT, PACKAGE, LAYERS)
     assert not unplaced, "modules with no layer (add them to LAYERS in tests/test_layers.py): " + ", ".join(unplaced)
@@ -157,12 +163,6 @@ def test_no_module_imports_a_layer_above_its_own() -> None:
     used = {(v.found.importer, layer_root(v.found.target)) for v in found}
     stale = [f"{a} -> {b}" for a, b in KNOWN_UPWARD if (a, b) not in used]
     assert not stale, "no longer imported: take these off KNOWN_UPWARD in tests/test_layers.py: " + ", ".join(stale)
-
-
-def layer_root(module: str) -> str:
-    """The name in LAYERS that places `module` (audiopaper.deliver for audiopaper.deliver.base)."""
-    names = [n for _, ns in LAYERS for n in ns if module == n or (n != PACKAGE and module.startswith(n + "."))]
-    return max(names, key=len)
 
 
 def test_the_check_sees_lazy_relative_and_type_only_imports(tmp_path: Path) -> None:
