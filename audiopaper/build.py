@@ -19,12 +19,10 @@ from pathlib import Path
 
 from audiopaper.audio import (
     AudioSegment,
-    Cue,
     Placed,
     StreamingEncoder,
     assemble,
     encode_normalized,
-    ffmpeg,
     load_audio,
     loudness,
     normalized,
@@ -33,7 +31,10 @@ from audiopaper.audio import (
     trim,
 )
 from audiopaper.audio.chime import chime_pcm
+from audiopaper.core import ffmpeg
+from audiopaper.core.chinese import split_sentences
 from audiopaper.core.loudness import Profile
+from audiopaper.core.speech import Cue, Speech, SpeechRequest, Voice
 from audiopaper.edition import Article, Edition, warning_lines
 from audiopaper.errors import EngineUnavailable, InputError, ItemFailed
 from audiopaper.fsutil import atomic_write_text
@@ -60,9 +61,8 @@ from audiopaper.script import (
     build_script,
     edition_calls,
 )
-from audiopaper.script.segments import split_sentences
 from audiopaper.settings import AudioSettings, Settings, loudness_target
-from audiopaper.tts import Engine, ServiceStats, Speech, SpeechRequest, Voice, engine_class
+from audiopaper.tts import Engine, ServiceStats, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
 SAMPLE_PAPER = "平湖日报"

@@ -19,9 +19,9 @@ from typing import Any, get_type_hints
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from audiopaper.core.loudness import PROFILES, Profile
+from audiopaper.core.speech import Voice
 from audiopaper.errors import InputError
 from audiopaper.resources import voices_dir
-from audiopaper.tts import Voice
 
 ENGINES = ("auto", "edge", "espeak")
 SECTIONS = ("pages", "topics")

@@ -20,8 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from audiopaper.core.chinese import cut  # noqa: E402
 from audiopaper.edition import Article, Credit, Edition  # noqa: E402
-from audiopaper.normalize import normalize, words  # noqa: E402
+from audiopaper.normalize import normalize  # noqa: E402
 from audiopaper.normalize.render import edition_to_text  # noqa: E402
 
 NAMES = "王磊 李晨 赵敏 陈航 周红 吴迪 孙悦 钱程 郑毅 冯雪 何帆 吕青 沈宇 林可 顾伟".split()
@@ -29,7 +30,7 @@ NAMES = "王磊 李晨 赵敏 陈航 周红 吴迪 孙悦 钱程 郑毅 冯雪 �
 
 def vocabulary() -> list[str]:
     texts = [p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("**/*.txt")]
-    vocab = {w for t in texts for w in words.cut(t) if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", w)}
+    vocab = {w for t in texts for w in cut(t) if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", w)}
     return sorted(vocab)
 
 
@@ -81,7 +82,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     t0 = time.perf_counter()
-    words.cut("预热")  # jieba's dictionary loads once; count it apart
+    cut("预热")  # jieba's dictionary loads once; count it apart
     load = time.perf_counter() - t0
     vocab = vocabulary()
     pages = [make_page(rng, vocab, args.chars, 1 + i % 8) for i in range(args.pages)]

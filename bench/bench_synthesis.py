@@ -176,11 +176,11 @@ def peer_edge(texts: list[str], out: Path, voice: str) -> None:
 
 def espeak_floor(plan_edition: Path, work: Path) -> float:
     """One espeak pass over the script's text plus two encodes; returns seconds."""
-    from audiopaper.audio import ffmpeg
     from audiopaper.build import load_edition
+    from audiopaper.core import ffmpeg
+    from audiopaper.core.speech import SpeechRequest
     from audiopaper.script import build_script
     from audiopaper.settings import Settings
-    from audiopaper.tts import SpeechRequest
     from audiopaper.tts.espeak import EspeakEngine
 
     settings = Settings(paper=PAPER, date=DATE, engine="espeak")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audiopaper.audio import ffmpeg
 from audiopaper.cli import cli
+from audiopaper.core import ffmpeg
 
 # daisy-dtb 0.0.17 imports typing.override, new in Python 3.12: give 3.11 typing_extensions' own
 # before anything imports it.

@@ -35,7 +35,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from audiopaper.audio import ffmpeg
+from audiopaper.core import ffmpeg
 
 SAMPLE_RATE = 24000  # what the service sends: audio-24khz-48kbitrate-mono-mp3
 BITRATE_BPS = 48_000

@@ -12,7 +12,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from audiopaper.audio.ffmpeg import encode_mp3
+from audiopaper.core.ffmpeg import encode_mp3
 from audiopaper.publish.layout import CLIPS, EDITION_AUDIO, clip_name
 from audiopaper.publish.manifest import ClipEntry, Manifest, write_manifest
 

@@ -17,8 +17,8 @@ from mutagen.mp3 import MP3, BitrateMode
 from PIL import Image
 from scipy.signal import resample_poly
 
-from audiopaper.audio import ffmpeg
 from audiopaper.cli import cli
+from audiopaper.core import ffmpeg
 from tests.conftest import SHORT
 
 DAY = "2022-10-12"

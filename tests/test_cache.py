@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from audiopaper.audio import ffmpeg
 from audiopaper.cli import cli
-from audiopaper.tts import Engine, Sentence, Speech, SpeechRequest, Voice
+from audiopaper.core import ffmpeg
+from audiopaper.core.speech import Sentence, Speech, SpeechRequest, Voice
+from audiopaper.tts import Engine
 from audiopaper.tts.cache import CachedEngine, SpeechCache
 from tests.conftest import SHORT
 
@@ -92,7 +93,7 @@ def test_jiebas_dictionary_cache_goes_to_our_cache_folder(tmp_path: Path) -> Non
 
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "TMPDIR": str(tmp_path / "tmp")}
     (tmp_path / "tmp").mkdir()
-    code = "from audiopaper.normalize.words import cut; print('|'.join(cut('平湖市召开推进会')))"
+    code = "from audiopaper.core.chinese import cut; print('|'.join(cut('平湖市召开推进会')))"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "平湖市|召开|推进|会" and done.stderr == ""
     assert (tmp_path / "xdg" / "audiopaper" / "jieba.cache").stat().st_size > 1_000_000

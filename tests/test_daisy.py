@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from audiopaper.audio import Cue, ffmpeg
+from audiopaper.core import ffmpeg
+from audiopaper.core.speech import Cue
 from audiopaper.publish.daisy import write_daisy
 from audiopaper.publish.layout import DAISY, DAISY_ZIP
 from audiopaper.publish.manifest import load_manifest, section_name, write_manifest

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pytest
 from fake_edge import FakeEdgeService, serve
 
+from audiopaper.core.speech import Speech, SpeechRequest, Voice
 from audiopaper.errors import AudiopaperError
-from audiopaper.tts import REGISTRY, Speech, SpeechRequest, Voice
+from audiopaper.tts import REGISTRY
 from audiopaper.tts.edge import EdgeEngine, ImplausibleReply
 
 VOICE = Voice("zh-CN-XiaoxiaoNeural")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audiopaper.audio import ffmpeg
 from audiopaper.cli import cli
+from audiopaper.core import ffmpeg
 from tests.conftest import SHORT, decoded_seconds
 
 # ffmpeg 5.1's own words for the option it lacks (Debian 12), as a station saw them.

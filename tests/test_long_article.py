@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from fake_edge import FakeEdgeService, serve
 
 from audiopaper import build as pipeline
-from audiopaper.audio import ffmpeg
 from audiopaper.cli import cli
+from audiopaper.core import ffmpeg
 
 SENTENCE = "记者走访了全市十个乡镇的农家书屋，了解群众的阅读需求。"  # 27 characters
 

@@ -16,7 +16,7 @@ import pytest
 from lxml import etree, html
 from mutagen.mp3 import MP3
 
-from audiopaper.audio import ffmpeg
+from audiopaper.core import ffmpeg
 from audiopaper.publish.catalog import editions
 from audiopaper.publish.formats import write_edition_formats
 from audiopaper.publish.layout import EDITION_LOW, LOW_FEED

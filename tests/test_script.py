@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from audiopaper.core.chinese import cut
 from audiopaper.edition import Article, Credit, Edition, edition_from_json
-from audiopaper.normalize.words import cut
 from audiopaper.script import (
     build_script,
     credits_line,

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from audiopaper.cli import cli
-from audiopaper.script.segments import split_for_engine, split_sentences
+from audiopaper.core.chinese import split_sentences
+from audiopaper.script.segments import split_for_engine
 from tests.conftest import golden_rows
 
 GOLDEN = Path(__file__).parent / "golden" / "sentences"

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from audiopaper.cli import cli
+from audiopaper.core.speech import Voice
 from audiopaper.errors import InputError
 from audiopaper.script import default_wording
 from audiopaper.settings import WORDING_FIELDS, Settings, load_settings, settings_to_toml, template_fields
-from audiopaper.tts import Voice
 from tests.conftest import SHORT
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audiopaper.tts import Sentence, Speech
+from audiopaper.core.speech import Sentence, Speech
 
 RATE = 1000  # 1 sample a millisecond keeps the arithmetic readable
 

@@ -21,8 +21,10 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
 
-from audiopaper.audio import ffmpeg, loudness
-from audiopaper.tts import Sentence, Speech
+from audiopaper.audio import loudness
+from audiopaper.core import ffmpeg
+from audiopaper.core.loudness import Profile
+from audiopaper.core.speech import Cue, Sentence, Speech
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,6 @@ class Placed:
 
 
 SILENCE_DBFS = -50.0
-
-
-@dataclass(frozen=True)
-class Cue:
-    start_ms: int
-    end_ms: int
-    text: str
 
 
 def written_cues(speech: Speech, written: Sequence[str]) -> list[Cue]:
@@ -111,7 +106,7 @@ def trim(audio: AudioSegment, head_ms: int | None, tail_ms: int | None) -> tuple
 
 
 def normalized(
-    audio: AudioSegment, profile: loudness.Profile, offset_db: float = 0.0, measured_lufs: float | None = None
+    audio: AudioSegment, profile: Profile, offset_db: float = 0.0, measured_lufs: float | None = None
 ) -> tuple[AudioSegment, float]:
     """`audio` at the profile's loudness, `offset_db` higher to make good what the codec
     takes, and its true peak (dBTP). `measured_lufs`, the audio's own loudness, saves
@@ -130,7 +125,7 @@ LOUDNESS_TOLERANCE = 0.2
 def encode_normalized(
     audio: AudioSegment,
     out: Path,
-    profile: loudness.Profile,
+    profile: Profile,
     *,
     bitrate: str,
     out_rate: int,

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audiopaper.audio import ffmpeg
-from audiopaper.core.loudness import PROFILES, Profile
-
-__all__ = ["PROFILES", "Measurement", "Profile", "normalize_pcm"]
+from audiopaper.core import ffmpeg
+from audiopaper.core.loudness import Profile
 
 OVERSAMPLE = 4
 TAPS_PER_PHASE = 12

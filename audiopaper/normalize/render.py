@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from audiopaper.core.chinese import date_words
 from audiopaper.edition import Article, Credit, Edition
 
 STYLES = ("blank", "dense", "wrap")
@@ -33,7 +34,7 @@ def _header(edition: Edition, page: int, name: str | None) -> str | None:
         bits.append(edition.paper)
     if edition.date:
         d = dt.date.fromisoformat(edition.date)
-        bits.append(f"{d.year}年{d.month}月{d.day}日")
+        bits.append(date_words(d))
     bits.append(f"第{page}版" + (f":{name}" if name else ""))
     return " ".join(bits) + " 责任编辑:某某"
 

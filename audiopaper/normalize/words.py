@@ -1,22 +1,15 @@
 """Word-level judgements with jieba: does a cut rejoin into a word, what is a text about.
 
-jieba's dictionary takes about half a second to load, so it is loaded once, lazily, and
-only small windows of text are ever segmented: the normalizer must stay fast on a year
-of pages.
+jieba's dictionary is the package's one (audiopaper.core.chinese), and only small windows of
+text are ever segmented: the normalizer must stay fast on a year of pages.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import re
-import threading
 from functools import lru_cache
 
-from audiopaper.resources import cache_root
-
-_lock = threading.Lock()
-_ready = False
+from audiopaper.core.chinese import cut, loaded_jieba
 
 # Words that say nothing about a text's subject; they would make any two articles look alike.
 _STOP = frozenset(
@@ -32,40 +25,9 @@ _NUM_END = re.compile(r"[0-9０-９.．]$")
 _NUM_START = re.compile(r"^[0-9０-９.．%％]")
 
 
-def _jieba():
-    global _ready
-    import jieba
-
-    if not _ready:
-        with _lock:
-            if not _ready:
-                # jieba announces its cache on stderr; a CLI's output must stay clean.
-                jieba.setLogLevel(logging.WARNING)
-                logging.getLogger("jieba").setLevel(logging.WARNING)
-                # Its 9 MB dictionary cache goes with ours, not into the system's shared
-                # temporary folder (cleared at boot, and writable by every user).
-                folder = cache_root()
-                with contextlib.suppress(OSError):
-                    folder.mkdir(parents=True, exist_ok=True)
-                    jieba.dt.tmp_dir = str(folder)
-                jieba.initialize()
-                _ready = True
-    return jieba
-
-
-def shared_tokenizer():
-    """jieba's default tokenizer, initialized once and quietly: the package's one dictionary."""
-    return _jieba().dt
-
-
-@lru_cache(maxsize=65536)
-def cut(text: str) -> tuple[str, ...]:
-    return tuple(_jieba().lcut(text, HMM=False))
-
-
 @lru_cache(maxsize=16384)
 def _pos(text: str) -> tuple[tuple[str, str], ...]:
-    _jieba()
+    loaded_jieba()
     import jieba.posseg as pseg
 
     return tuple((w.word, w.flag) for w in pseg.cut(text, HMM=False))

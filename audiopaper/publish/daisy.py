@@ -32,9 +32,10 @@ from pathlib import Path
 from lxml import etree
 
 from audiopaper import __version__
-from audiopaper.audio import Cue, ffmpeg
+from audiopaper.core import ffmpeg
+from audiopaper.core.chinese import chinese_date
+from audiopaper.core.speech import Cue
 from audiopaper.fsutil import atomic_path
-from audiopaper.publish.feed import chinese_date
 from audiopaper.publish.layout import DAISY, DAISY_ZIP
 from audiopaper.publish.manifest import ClipEntry, Manifest, section_name
 from audiopaper.publish.sanitize import inside, line

@@ -20,6 +20,7 @@ from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
 
+from audiopaper.core.chinese import chinese_date
 from audiopaper.fsutil import atomic_write_bytes
 from audiopaper.publish.artwork import publish_artwork
 from audiopaper.publish.catalog import ArticleView, EditionView, editions, keep, paper_name
@@ -35,7 +36,6 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
 # Editions are dated, not timed; a morning paper is published at 06:00 Beijing time.
 PUBLISH_TIME = dt.time(6, 0, tzinfo=BEIJING)
 VTT = "text/vtt"
-WEEKDAYS = "一二三四五六日"
 
 
 def base_url(settings: Settings) -> str:
@@ -55,10 +55,6 @@ def feed_title(settings: Settings, paper: str) -> str:
 
 def feed_description(settings: Settings, paper: str) -> str:
     return line(settings.feed.description) or f"{paper}每日有声版:每篇报道的朗读音频,附文字稿。"
-
-
-def chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}"
 
 
 def duration_text(ms: int) -> str:

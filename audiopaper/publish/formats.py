@@ -6,7 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from audiopaper.audio import ffmpeg
+from audiopaper.core import ffmpeg
 from audiopaper.fsutil import atomic_path
 from audiopaper.publish.daisy import write_daisy
 from audiopaper.publish.layout import EDITION_LOW

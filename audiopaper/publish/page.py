@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from audiopaper.core.chinese import chinese_date
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.publish.catalog import EditionView, edition_view, editions, keep, paper_name
-from audiopaper.publish.feed import ARTICLES_FEED, chinese_date, feed_title
+from audiopaper.publish.feed import ARTICLES_FEED, feed_title
 from audiopaper.publish.layout import FEED, INDEX, LOW_FEED
 from audiopaper.publish.manifest import Manifest
 from audiopaper.publish.more_feeds import section_feeds

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from audiopaper.audio import Cue
+from audiopaper.core.speech import Cue
 
 
 def _stamp(ms: int, sep: str) -> str:

@@ -17,12 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from audiopaper.core.chinese import cut, date_words, ends_sentence, weekday_words
 from audiopaper.edition import Article, Credit, Edition
 from audiopaper.script.lexicon import Lexicon, default_lexicon
 from audiopaper.script.segments import MAX_BYTES, split_for_engine
 from audiopaper.script.spoken import to_spoken
-
-WEEKDAYS = "一二三四五六日"
 
 # Pause kinds after a segment; the audio settings give each its length.
 PAUSE_SEGMENT = "segment"
@@ -226,18 +225,15 @@ def say(
     ]
 
 
-_SENTENCE_END = re.compile(r"[。！？!?；;…][”’」』)）]*\s*$")
-
-
 def _ends_sentence(spoken: str) -> str:
     """Every segment ends a sentence, so the engine's sentence timings mark where one
     segment ends and the next begins in a call that carries several."""
-    return spoken if _SENTENCE_END.search(spoken) or not spoken.strip() else spoken.rstrip() + "。"
+    return spoken if ends_sentence(spoken) or not spoken.strip() else spoken.rstrip() + "。"
 
 
 def _date_words(date: str) -> tuple[str, str]:
     day = dt.date.fromisoformat(date)
-    return f"{day.year}年{day.month}月{day.day}日", "星期" + WEEKDAYS[day.weekday()]
+    return date_words(day), weekday_words(day)
 
 
 _PHOTO_ROLE = "摄影"
@@ -314,8 +310,6 @@ def headline_pauses(text: str) -> str:
     """A headline as the newsreader phrases it: a printed space is a pause
     (麦浪翻滚 夏收在即), and a run of 25 or more characters without punctuation gets a breath
     at the word boundary nearest its middle."""
-    from audiopaper.normalize.words import cut
-
     text = _SPACE.sub("，", text.strip())
     out = []
     for run in re.split(r"(" + _PUNCTUATION.pattern + r")", text):

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from audiopaper.normalize.words import shared_tokenizer
+from audiopaper.core.chinese import shared_tokenizer
 from audiopaper.resources import voices_dir
 
 DEFAULT_PATH = voices_dir() / "lexicon.tsv"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from audiopaper.normalize.words import cut as cut_words
+from audiopaper.core.chinese import cut as cut_words
+from audiopaper.core.chinese import split_sentences
 
 # UTF-8 bytes per engine call (~660 Chinese characters; edge-tts's own limit is 4096). Longer
 # calls pay the service's per-request latency less often, shorter ones share the work better
@@ -17,36 +18,7 @@ from audiopaper.normalize.words import cut as cut_words
 # with 0.5 s latency, 2000 was quickest of 1000, 1500, 2000 and 3000.
 MAX_BYTES = 2000
 
-_ENDS = "。！？!?；;…"
-_CLOSERS = "”’」』)）\\]"
-# A sentence runs to a run of end marks ("……", "？！", "。。。") and the closing quotes and
-# brackets after it: the run is never cut, so a printed "……" is no sentence of its own.
-_SENTENCE = re.compile(f"[^{_ENDS}]*(?:[{_ENDS}][{_ENDS}{_CLOSERS}]*|$)")
-_WORD = re.compile(r"\w")
 _CLAUSE_END = re.compile(r"(?<=[,，、：:])")
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of `text`, as cues show them and engine calls are cut; joined back they
-    are `text` (white space alone has none). A piece with no word in it (marks opening a
-    paragraph, a trailing "——", white space) goes with its neighbour: a cue of punctuation
-    alone would flash by unread."""
-    sentences: list[str] = []
-    pending = ""  # marks before the first word, waiting for it
-    for match in _SENTENCE.finditer(text):
-        piece = match[0]
-        if not piece:
-            continue
-        if _WORD.search(piece):
-            sentences.append(pending + piece)
-            pending = ""
-        elif sentences:
-            sentences[-1] += piece
-        else:
-            pending += piece
-    if pending.strip():
-        sentences.append(pending)
-    return sentences
 
 
 def split_for_engine(text: str, max_bytes: int = MAX_BYTES) -> list[str]:

@@ -19,9 +19,10 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from audiopaper.core.speech import Sentence, Speech, SpeechRequest
 from audiopaper.fsutil import atomic_write_bytes
 from audiopaper.resources import cache_root
-from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest, Stream
+from audiopaper.tts import Engine, Progress, ServiceStats, Stream
 
 FORMAT = 2  # bump when the entry layout changes: old entries then simply miss
 

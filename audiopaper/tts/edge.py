@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
+from audiopaper.core import ffmpeg
+from audiopaper.core.speech import Sentence, Speech, SpeechRequest, Voice
 from audiopaper.errors import AudiopaperError
-from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest, Stream, Voice, register
+from audiopaper.tts import Engine, Progress, ServiceStats, Stream, register
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +127,6 @@ def _transient(exc: BaseException) -> bool:
         UnexpectedResponse,
         WebSocketError,
     )
-
-    from audiopaper.audio import ffmpeg
 
     if isinstance(exc, aiohttp.ClientResponseError):  # includes WSServerHandshakeError
         # 403 is how the service rejects a stale Sec-MS-GEC token (clock skew, busy minute);
@@ -418,8 +418,6 @@ class EdgeEngine(Engine):
                 raise ValueError(f"text of {size} bytes is over edge's limit of {MAX_BYTES}: split it first")
         for name in sorted({r.voice.name for r in requests}):
             self.check_voice(name)
-        from audiopaper.audio import ffmpeg
-
         ffmpeg.ffmpeg_exe()  # missing ffmpeg stops the run here rather than failing each item
 
     async def _synthesize_all(
@@ -440,8 +438,6 @@ class EdgeEngine(Engine):
         return list(await asyncio.gather(*(one(r) for r in requests)))
 
     async def _with_retries(self, request: SpeechRequest, gate: asyncio.Semaphore) -> Speech:
-        from audiopaper.audio import ffmpeg
-
         if not request.text.strip():
             return Speech(pcm=b"", sample_rate=self.sample_rate)
         for attempt in range(1, self.tries + 1):

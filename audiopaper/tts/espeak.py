@@ -11,8 +11,9 @@ import functools
 import threading
 from typing import Any
 
+from audiopaper.core.speech import Sentence, Speech, SpeechRequest
 from audiopaper.errors import EngineUnavailable
-from audiopaper.tts import Engine, Sentence, Speech, SpeechRequest, VoiceInfo, register
+from audiopaper.tts import Engine, VoiceInfo, register
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _ESPEAK_CHARS_UTF8 = 1

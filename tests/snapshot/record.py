@@ -62,7 +62,7 @@ def fingerprint(folder: Path) -> dict[str, str]:
 def ffmpeg_version() -> str:
     import subprocess
 
-    from audiopaper.audio import ffmpeg
+    from audiopaper.core import ffmpeg
 
     answer = subprocess.run([ffmpeg.ffmpeg_exe(), "-version"], capture_output=True, text=True, check=True)
     return answer.stdout.splitlines()[0]
