@@ -26,8 +26,8 @@ def test_config_is_read_and_flags_win(tmp_path: Path):
     )
     settings = load_settings(config).with_flags(engine="edge", paper=None)
     assert settings.paper == "临溪日报" and settings.engine == "edge" and settings.feed.keep == 7
-    assert settings.voices.espeak["reporter"] == Voice("cmn", rate=20)
-    assert settings.voices.espeak["anchor"] == Voice("cmn")  # roles not named keep their defaults
+    assert settings.voices.for_engine("espeak")["reporter"] == Voice("cmn", rate=20)
+    assert settings.voices.for_engine("espeak")["anchor"] == Voice("cmn")  # roles not named keep their defaults
 
 
 def test_audiopaper_toml_in_the_working_folder_is_picked_up(tmp_path: Path):

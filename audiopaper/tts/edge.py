@@ -26,12 +26,22 @@ import threading
 import uuid
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
 from audiopaper.errors import AudiopaperError
-from audiopaper.tts import Engine, Progress, Sentence, ServiceStats, Speech, SpeechRequest, Stream, Voice, register
+from audiopaper.tts import (
+    Engine,
+    Progress,
+    Sentence,
+    ServiceStats,
+    Speech,
+    SpeechRequest,
+    Stream,
+    Voice,
+    VoiceInfo,
+    register,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +62,8 @@ class ImplausibleReply(Exception):
     """The service's reply cannot be the whole text (cut short, or boundaries missing)."""
 
 
-@dataclass(frozen=True)
-class EdgeVoice:
-    name: str  # the ShortName that Voice.name takes, e.g. zh-CN-XiaoxiaoNeural
-    gender: str
-    locale: str
+# A voice of the service: name is the ShortName that Voice.name takes, e.g. zh-CN-XiaoxiaoNeural.
+EdgeVoice = VoiceInfo
 
 
 @functools.cache
@@ -163,7 +170,9 @@ def _refused(exc: Any) -> str:
 @register
 class EdgeEngine(Engine):
     NAME = "edge"
+    DESCRIPTION = "the online voice service"
     ROUND_TRIPS = True  # every request waits for the service's first answer
+    AUTO = 2  # the first choice of `--engine auto`, when the service answers
 
     # Voices fetched from the service in this process, once asked to (list_voices refresh).
     _refreshed: ClassVar[tuple[EdgeVoice, ...] | None] = None
