@@ -843,7 +843,7 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
         # between the swap and that rewrite finds a whole edition, not a folder without one.
         write_edition_page(staging, manifest, settings)
         write_edition_playlists(staging, manifest, settings)
-        write_edition_formats(staging, manifest, settings)  # low bitrate, DAISY
+        write_edition_formats(staging, manifest, settings.audio, daisy=settings.daisy)  # low bitrate, DAISY
         existing = read_manifest(final)
         publish = not failed or allow_partial or existing is None or not existing.complete
         if publish:

@@ -12,9 +12,10 @@ import string
 import tomllib
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, get_type_hints
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -376,13 +377,30 @@ class TtsSettings:
     cache_max_mb: int = setting(2048, between(0, 10_000_000, " MB"))
 
 
-class VoiceSettings(dict[str, dict[str, Voice]]):
-    """Per-engine, per-role voices ({engine: {role: Voice}}), the presets of every engine of
+class VoiceSettings(Mapping[str, Mapping[str, Voice]]):
+    """Per-engine, per-role voices ({engine: {role: Voice}}): the presets of every engine of
     the registry (voices/presets.toml) with the config's [voices.ENGINE.ROLE] tables over
-    them, role by role. Roles: anchor (opening, titles), reporter (bodies)."""
+    them, role by role. Roles: anchor (opening, titles), reporter (bodies). Read-only, as
+    the other sections are frozen."""
+
+    def __init__(self, engines: Mapping[str, Mapping[str, Voice]]) -> None:
+        self._engines = {engine: MappingProxyType(dict(roles)) for engine, roles in engines.items()}
+
+    def __getitem__(self, engine: str) -> Mapping[str, Voice]:
+        return self._engines[engine]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._engines)
+
+    def __len__(self) -> int:
+        return len(self._engines)
+
+    def __repr__(self) -> str:
+        return f"VoiceSettings({ {e: dict(r) for e, r in self._engines.items()}!r})"
 
     def for_engine(self, engine: str) -> dict[str, Voice]:
-        return self[engine]
+        """The engine's roles and their voices (a copy: the settings stay as loaded)."""
+        return dict(self[engine])
 
     @classmethod
     def presets(cls) -> VoiceSettings:
@@ -390,9 +408,7 @@ class VoiceSettings(dict[str, dict[str, Voice]]):
 
         return cls(
             {
-                engine: {
-                    role: _voice(spec, f"presets.{engine}.{role}") for role, spec in entry.items() if role in ROLES
-                }
+                engine: {role: _voice(v, f"presets.{engine}.{role}") for role, v in entry.items() if role != "module"}
                 for engine, entry in presets().items()
             }
         )
@@ -403,17 +419,14 @@ class VoiceSettings(dict[str, dict[str, Voice]]):
         malformed voice is named."""
         if not isinstance(data, dict):
             raise InputError("config: voices must be a table, like [voices.edge.anchor]")
-        merged = cls.presets()
+        merged = {engine: dict(roles) for engine, roles in cls.presets().items()}
         for engine, roles in data.items():
             if engine not in merged:
                 raise InputError(f"config: unknown setting voices.{engine}")
             if not isinstance(roles, dict):
                 raise InputError(f"config: voices.{engine} must be a table of roles, like [voices.{engine}.anchor]")
-            merged[engine] = {
-                **merged[engine],
-                **{role: _voice(spec, f"voices.{engine}.{role}") for role, spec in roles.items()},
-            }
-        return merged
+            merged[engine].update({role: _voice(spec, f"voices.{engine}.{role}") for role, spec in roles.items()})
+        return cls(merged)
 
 
 def _voice(spec: Any, where: str) -> Voice:
@@ -496,7 +509,7 @@ def _checked(obj: Any, prefix: str, only: set[str] | None = None) -> Any:
             try:
                 new = check(new)
             except ValueError as exc:
-                if isinstance(value, dict):  # the problem names the entry: wording.closing: ...
+                if isinstance(value, Mapping):  # the problem names the entry: wording.closing: ...
                     raise InputError(f"invalid {key}.{exc}") from None
                 raise InputError(f"invalid {key} {_shown(value)}: {exc}") from None
         if new is not value:
@@ -626,7 +639,7 @@ def settings_to_toml(settings: Settings) -> str:
         for name, value in entries(obj):
             if value is None:
                 own.append(f"# {name} = (not set)")
-            elif isinstance(value, dict) or (is_dataclass(value) and not isinstance(value, type)):
+            elif isinstance(value, Mapping) or (is_dataclass(value) and not isinstance(value, type)):
                 if value:
                     tables.append((name, value))
             else:
