@@ -82,7 +82,12 @@ class EngineName(click.ParamType):
 
 
 def _settings(config: Path | None, **flags: Any) -> Settings:
-    return load_settings(config, flags=flags)
+    settings = load_settings(config, flags=flags)
+    if settings.deliver:  # a bad target is named now, by any command, not after a build's speech
+        from audiopaper.deliver import configure
+
+        configure(settings.deliver, settings.out)
+    return settings
 
 
 def _warn_owner(settings: Settings) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from audiopaper import resources
 from audiopaper.errors import EngineUnavailable
@@ -127,6 +127,20 @@ class ServiceStats:
     refused: int = 0
 
 
+class TtsOptions(Protocol):
+    """What an engine may read of the [tts] settings (audiopaper.settings.TtsSettings, which
+    sits above the engines and is handed to them as this)."""
+
+    @property
+    def concurrency(self) -> int: ...
+    @property
+    def tries(self) -> int: ...
+    @property
+    def timeout(self) -> int: ...
+    @property
+    def retry_delay_ms(self) -> int: ...
+
+
 class Engine(ABC):
     """A speech engine. Implement `synthesize` (one request at a time) or `synthesize_many`
     (engines that batch or run requests concurrently); each default is built on the other."""
@@ -175,7 +189,7 @@ class Engine(ABC):
         return []
 
     @classmethod
-    def from_settings(cls, tts: Any) -> Engine:
+    def from_settings(cls, tts: TtsOptions) -> Engine:
         """The engine as the [tts] settings configure it (concurrency, tries, timeout...)."""
         return cls()
 

@@ -38,6 +38,7 @@ from audiopaper.tts import (
     Speech,
     SpeechRequest,
     Stream,
+    TtsOptions,
     Voice,
     VoiceInfo,
     register,
@@ -215,7 +216,7 @@ class EdgeEngine(Engine):
         return self._stats
 
     @classmethod
-    def from_settings(cls, tts: Any) -> EdgeEngine:
+    def from_settings(cls, tts: TtsOptions) -> EdgeEngine:
         return cls(
             concurrency=tts.concurrency, tries=tts.tries, timeout=float(tts.timeout), backoff=tts.retry_delay_ms / 1000
         )
