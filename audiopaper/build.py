@@ -62,7 +62,7 @@ from audiopaper.script import (
     edition_calls,
 )
 from audiopaper.settings import AudioSettings, Settings, loudness_target
-from audiopaper.tts import Engine, ServiceStats, engine_class
+from audiopaper.tts import Engine, ServiceStats, auto_order, engine_class
 from audiopaper.tts.cache import CachedEngine, SpeechCache, default_cache_dir
 
 SAMPLE_PAPER = "平湖日报"
@@ -96,10 +96,7 @@ def load_edition(inputs: Sequence[Path], settings: Settings) -> Edition:
 
 def _unreachable(engine: Engine) -> str | None:
     """Why an online engine can't be used now, or None (offline engines always can)."""
-    reachable = getattr(engine, "reachable", None)
-    if reachable is None:
-        return None
-    answer = reachable()
+    answer = engine.reachable()
     if answer is True:
         return None
     return answer if isinstance(answer, str) else "no answer"
@@ -143,15 +140,16 @@ def choose_engine(name: str, settings: Settings, script: Script | None = None) -
     a request that the speech cache cannot answer."""
     note = None
     if name == "auto":
-        edge_cls = engine_class("edge")
-        problem = edge_cls.availability()
-        if problem is None:
-            edge = edge_cls.from_settings(settings.tts)
-            problem = _usable(edge, settings, script)
+        *first_choices, fallback = auto_order()
+        for cls in first_choices:
+            problem = cls.availability()
             if problem is None:
-                return edge, None
-        note = f"the online voice service cannot be used ({problem}); using espeak-ng for the whole edition"
-        name = "espeak"
+                engine = cls.from_settings(settings.tts)
+                problem = _usable(engine, settings, script)
+                if problem is None:
+                    return engine, None
+            note = f"{cls.DESCRIPTION} cannot be used ({problem}); using {fallback.DESCRIPTION} for the whole edition"
+        name = fallback.NAME
     cls = engine_class(name)
     problem = cls.availability()
     if problem:
@@ -160,8 +158,8 @@ def choose_engine(name: str, settings: Settings, script: Script | None = None) -
     problem = _usable(engine, settings, script)
     if problem:
         raise EngineUnavailable(
-            f"engine {name}: the online voice service cannot be reached ({problem}); "
-            "check the network or use --engine espeak"
+            f"engine {name}: {cls.DESCRIPTION} cannot be reached ({problem}); "
+            f"check the network or use --engine {auto_order()[-1].NAME}"
         )
     return engine, note
 
@@ -264,10 +262,8 @@ def plan_build(inputs: Sequence[Path], settings: Settings) -> Plan:
     edition = load_edition(inputs, settings)
     script, notes = make_script(edition, settings)
     engine, note = choose_engine(settings.engine, settings, script)
-    check_voice = getattr(engine, "check_voice", None)
-    if check_voice is not None:  # a typo in the config fails now, not after the opening
-        for voice in settings.voices.for_engine(engine.NAME).values():
-            check_voice(voice.name)
+    for voice in settings.voices.for_engine(engine.NAME).values():  # a typo fails now, not after the opening
+        engine.check_voice(voice.name)
     return Plan(
         edition=edition,
         script=script,
@@ -847,7 +843,7 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
         # between the swap and that rewrite finds a whole edition, not a folder without one.
         write_edition_page(staging, manifest, settings)
         write_edition_playlists(staging, manifest, settings)
-        write_edition_formats(staging, manifest, settings)  # low bitrate, DAISY
+        write_edition_formats(staging, manifest, settings.audio, daisy=settings.daisy)  # low bitrate, DAISY
         existing = read_manifest(final)
         publish = not failed or allow_partial or existing is None or not existing.complete
         if publish:

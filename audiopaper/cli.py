@@ -16,7 +16,7 @@ from audiopaper import __version__
 from audiopaper.errors import AudiopaperError
 from audiopaper.fsutil import writable_folder
 from audiopaper.resources import sample_page
-from audiopaper.settings import ENGINES, Settings, load_settings, settings_to_toml
+from audiopaper.settings import Settings, engine_choices, load_settings, settings_to_toml
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,8 +51,43 @@ config_option = click.option(
 out_option = click.option("--out", type=click.Path(path_type=Path), help="Output folder. Default: output.")
 
 
+class EngineName(click.ParamType):
+    """An engine of the registry, looked up when help is shown or a value is given, so that
+    `audiopaper --help` loads no engine and a new engine needs no change here.
+
+    `auto`: also takes auto, and leaves the check to the settings (one message for the flag
+    and the config alike)."""
+
+    name = "engine"
+
+    def __init__(self, auto: bool) -> None:
+        self.auto = auto
+
+    def choices(self) -> list[str]:
+        names = engine_choices()
+        return names if self.auto else names[1:]
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "|".join(self.choices()) if self.auto else "[" + "|".join(self.choices()) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not self.auto and value not in self.choices():
+            self.fail(f"{value!r} is not one of {', '.join(map(repr, self.choices()))}.", param, ctx)
+        return value
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(c) for c in self.choices() if c.startswith(incomplete)]
+
+
 def _settings(config: Path | None, **flags: Any) -> Settings:
-    return load_settings(config, flags=flags)
+    settings = load_settings(config, flags=flags)
+    if settings.deliver:  # a bad target is named now, by any command, not after a build's speech
+        from audiopaper.deliver import configure
+
+        configure(settings.deliver, settings.out)
+    return settings
 
 
 def _warn_owner(settings: Settings) -> None:
@@ -85,7 +120,7 @@ def cli() -> None:
 @click.option("--sample", is_flag=True, help="Build the bundled sample page (平湖日报).")
 @click.option("--date", help="Edition date, YYYY-MM-DD. Default: the date the input states, else today.")
 @click.option("--paper", help="The paper's name. Default: what the input states.")
-@click.option("--engine", metavar="|".join(ENGINES), help="Speech engine. Default: auto (edge, else espeak).")
+@click.option("--engine", type=EngineName(auto=True), help="Speech engine. Default: auto (edge, else espeak).")
 @out_option
 @click.option("--base-url", help="Public URL where OUT is served, for the feed's links. Default: OUT's own.")
 @click.option("--change-base-url", is_flag=True, help="Move an OUT already published elsewhere to --base-url.")
@@ -366,7 +401,7 @@ def lint(inputs: tuple[Path, ...], sample: bool, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--engine", "engine_name", type=click.Choice(["edge", "espeak"]), default="edge", show_default=True)
+@click.option("--engine", "engine_name", type=EngineName(auto=False), default="edge", show_default=True)
 @click.option("--locale", default="zh-CN", show_default=True, help="Language or locale prefix; '' for all.")
 @click.option(
     "--refresh/--bundled",
@@ -385,7 +420,7 @@ def voices(engine_name: str, locale: str, refresh: bool) -> None:
     """
     from audiopaper.tts import engine_class
 
-    for voice in engine_class(engine_name).list_voices(locale, refresh=refresh):  # type: ignore[attr-defined]
+    for voice in engine_class(engine_name).list_voices(locale, refresh=refresh):
         click.echo(f"{voice.name}\t{voice.gender}\t{voice.locale}")
 
 

@@ -12,18 +12,20 @@ import string
 import tomllib
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, get_type_hints
 from urllib.parse import quote, urlsplit, urlunsplit
+
+import msgspec
+import tomli_w
 
 from audiopaper.core.loudness import PROFILES, Profile
 from audiopaper.core.speech import Voice
 from audiopaper.errors import InputError
-from audiopaper.resources import voices_dir
 
-ENGINES = ("auto", "edge", "espeak")
 SECTIONS = ("pages", "topics")
 CONFIG_NAME = "audiopaper.toml"
 ROLES = ("anchor", "reporter")
@@ -110,9 +112,17 @@ def _date(value: str) -> str:
     return validate_date(value)  # its own message: "invalid date '2022-13-45': expected YYYY-MM-DD"
 
 
+def engine_choices() -> list[str]:
+    """What `engine` takes: auto, or an engine of the registry (audiopaper.tts.engines)."""
+    from audiopaper.tts import engine_names
+
+    return ["auto", *engine_names()]
+
+
 def _engine(value: str) -> str:
-    if value not in ENGINES:
-        raise InputError(f"unknown engine {value!r}: choose one of {', '.join(ENGINES)}")
+    choices = engine_choices()
+    if value not in choices:
+        raise InputError(f"unknown engine {value!r}: choose one of {', '.join(choices)}")
     return value
 
 
@@ -286,10 +296,20 @@ VOICE_CHECKS: dict[str, Check] = {
 }
 
 
-def _voices(value: dict[str, Voice]) -> dict[str, Voice]:
-    for role in value:
-        if role not in ROLES:
-            raise ValueError(f"{role}: unknown role; roles are {', '.join(ROLES)}")
+def _voices(value: VoiceSettings) -> VoiceSettings:
+    """Each engine's roles, and each role's voice against VOICE_CHECKS."""
+    known = engine_choices()[1:]
+    for engine, roles in value.items():
+        if engine not in known:
+            raise ValueError(f"{engine}: unknown engine; engines are {', '.join(known)}")
+        for role, voice in roles.items():
+            if role not in ROLES:
+                raise ValueError(f"{engine}.{role}: unknown role; roles are {', '.join(ROLES)}")
+            for f in fields(voice):
+                try:
+                    VOICE_CHECKS[f.name](getattr(voice, f.name))
+                except ValueError as exc:
+                    raise ValueError(f"{engine}.{role}.{f.name} {_shown(getattr(voice, f.name))}: {exc}") from None
     return value
 
 
@@ -357,21 +377,60 @@ class TtsSettings:
     cache_max_mb: int = setting(2048, between(0, 10_000_000, " MB"))
 
 
-def _presets(engine: str) -> dict[str, Voice]:
-    """The roles' voices for one engine, from voices/presets.toml."""
-    data = tomllib.loads((voices_dir() / "presets.toml").read_text(encoding="utf-8"))
-    return {role: _build(Voice, spec, f"presets.{engine}.{role}") for role, spec in data.get(engine, {}).items()}
+class VoiceSettings(Mapping[str, Mapping[str, Voice]]):
+    """Per-engine, per-role voices ({engine: {role: Voice}}): the presets of every engine of
+    the registry (voices/presets.toml) with the config's [voices.ENGINE.ROLE] tables over
+    them, role by role. Roles: anchor (opening, titles), reporter (bodies). Read-only, as
+    the other sections are frozen."""
 
+    def __init__(self, engines: Mapping[str, Mapping[str, Voice]]) -> None:
+        self._engines = {engine: MappingProxyType(dict(roles)) for engine, roles in engines.items()}
 
-@dataclass(frozen=True)
-class VoiceSettings:
-    """Per-engine, per-role voices. Roles: anchor (opening, titles), reporter (bodies)."""
+    def __getitem__(self, engine: str) -> Mapping[str, Voice]:
+        return self._engines[engine]
 
-    espeak: dict[str, Voice] = field(default_factory=lambda: _presets("espeak"), metadata={"check": _voices})
-    edge: dict[str, Voice] = field(default_factory=lambda: _presets("edge"), metadata={"check": _voices})
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._engines)
+
+    def __len__(self) -> int:
+        return len(self._engines)
+
+    def __repr__(self) -> str:
+        return f"VoiceSettings({ {e: dict(r) for e, r in self._engines.items()}!r})"
 
     def for_engine(self, engine: str) -> dict[str, Voice]:
-        return getattr(self, engine)
+        """The engine's roles and their voices (a copy: the settings stay as loaded)."""
+        return dict(self[engine])
+
+    @classmethod
+    def presets(cls) -> VoiceSettings:
+        from audiopaper.tts import presets
+
+        return cls(
+            {
+                engine: {role: _voice(v, f"presets.{engine}.{role}") for role, v in entry.items() if role != "module"}
+                for engine, entry in presets().items()
+            }
+        )
+
+    @classmethod
+    def from_config(cls, data: Any) -> VoiceSettings:
+        """The presets with the config's `voices` table over them; an unknown engine or a
+        malformed voice is named."""
+        if not isinstance(data, dict):
+            raise InputError("config: voices must be a table, like [voices.edge.anchor]")
+        merged = {engine: dict(roles) for engine, roles in cls.presets().items()}
+        for engine, roles in data.items():
+            if engine not in merged:
+                raise InputError(f"config: unknown setting voices.{engine}")
+            if not isinstance(roles, dict):
+                raise InputError(f"config: voices.{engine} must be a table of roles, like [voices.{engine}.anchor]")
+            merged[engine].update({role: _voice(spec, f"voices.{engine}.{role}") for role, spec in roles.items()})
+        return cls(merged)
+
+
+def _voice(spec: Any, where: str) -> Voice:
+    return _load(Voice, spec, where)
 
 
 def loudness_target(audio: AudioSettings, which: str) -> Profile:
@@ -382,8 +441,9 @@ def loudness_target(audio: AudioSettings, which: str) -> Profile:
 
 
 def _deliver_tables(value: Any) -> Any:
-    if not all(isinstance(v, dict) for v in value.values()):
-        raise ValueError("must hold tables, e.g. [deliver.station]")
+    for name, table in value.items():
+        if not isinstance(table, dict):
+            raise ValueError(f"{name}: must be a table, like [deliver.{name}]")
     return value
 
 
@@ -399,7 +459,7 @@ class Settings:
     feed: FeedSettings = field(default_factory=FeedSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
-    voices: VoiceSettings = field(default_factory=VoiceSettings)
+    voices: VoiceSettings = field(default_factory=VoiceSettings.presets, metadata={"check": _voices})
     wording: dict[str, str] = field(default_factory=dict, metadata={"check": _wording})  # overrides script/wording.toml
     sections: str = setting("pages", one_of(*SECTIONS))  # the paper's own pages, in its order; or "topics"
     # replaces script/topics.toml: name = "kw,kw"
@@ -410,7 +470,7 @@ class Settings:
     # Longer is no plausible article (a run-together page): read this much, to a sentence end.
     max_article_chars: int = setting(30000, between(100, 1_000_000, " characters"))
     # [deliver.NAME] tables, checked by audiopaper.deliver, which knows each target's options.
-    deliver: dict[str, Any] = field(default_factory=dict, metadata={"check": _deliver_tables})
+    deliver: dict[str, dict[str, Any]] = field(default_factory=dict, metadata={"check": _deliver_tables})
 
     def with_flags(self, **flags: Any) -> Settings:
         """Command-line flags win over the config; a flag left unset (None) does not."""
@@ -418,13 +478,9 @@ class Settings:
 
     def validate(self) -> Settings:
         """Every setting checked against what it declares, once; the first bad one stops the
-        run with one line naming its key."""
-        checked = _checked(self, "")
-        if checked.deliver:  # a bad target is named now, not after a build's speech is made
-            from audiopaper.deliver import configure
-
-            configure(checked.deliver, checked.out)
-        return checked
+        run with one line naming its key. (The [deliver.NAME] tables are only checked to be
+        tables here: each target's options are audiopaper.deliver's, which the CLI asks.)"""
+        return _checked(self, "")
 
 
 def _shown(value: Any) -> str:
@@ -444,14 +500,12 @@ def _checked(obj: Any, prefix: str, only: set[str] | None = None) -> Any:
         new = value
         if is_dataclass(value):
             new = _checked(value, key + ".")
-        elif isinstance(obj, VoiceSettings):
-            new = {role: _checked(voice, f"{key}.{role}.") for role, voice in value.items()}
-        check = VOICE_CHECKS.get(f.name) if isinstance(obj, Voice) else f.metadata.get("check")
+        check = f.metadata.get("check")
         if check is not None:
             try:
                 new = check(new)
             except ValueError as exc:
-                if isinstance(value, dict):  # the problem names the entry: wording.closing: ...
+                if isinstance(value, Mapping):  # the problem names the entry: wording.closing: ...
                     raise InputError(f"invalid {key}.{exc}") from None
                 raise InputError(f"invalid {key} {_shown(value)}: {exc}") from None
         if new is not value:
@@ -459,54 +513,78 @@ def _checked(obj: Any, prefix: str, only: set[str] | None = None) -> Any:
     return dataclasses.replace(obj, **changes) if changes else obj
 
 
-def _build(cls: type, data: Any, where: str) -> Any:
-    """Build dataclass `cls` from TOML data, naming the key on any mismatch."""
+# -- loading ------------------------------------------------------------------------------
+#
+# The TOML is converted by msgspec over the dataclasses above: their field types are the
+# declared model (strictly: "3" is no int, 1 no bool), their defaults fill what the file leaves
+# out. msgspec ignores keys a dataclass does not have, so those are found first, by the walk
+# below; then the checks the fields declare run (Settings.validate).
+
+_EXPECTED = re.compile(r"Expected `(?P<want>[^`]+)`, got `[^`]+`")
+_WHERE = re.compile(r"^(?P<what>.*) - at `\$(?P<path>[^`]*)`$")
+
+
+def _decode(kind: type, value: Any) -> Any:
+    """What msgspec does not know itself: paths and the voices table."""
+    if kind is Path:
+        if not isinstance(value, str) or not value.strip():  # Path("") would quietly be "."
+            raise ValueError("must be a path string")
+        return Path(value)
+    if kind is VoiceSettings:
+        return VoiceSettings.from_config(value)
+    raise NotImplementedError(kind)
+
+
+def _known_keys(cls: type, data: Any, where: str) -> Any:
+    """`data` with every key one of `cls`'s fields (written with - or _), through the nested
+    sections; an unknown key is named. What is not a table is left for msgspec to name."""
+    if not isinstance(data, dict):
+        return data
+    hints = get_type_hints(cls)
+    named: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name not in hints:
+            raise InputError(f"config: unknown setting {where}{key}")
+        hint = hints[name]
+        nested = isinstance(hint, type) and is_dataclass(hint)
+        named[name] = _known_keys(hint, value, f"{where}{key}.") if nested else value
+    return named
+
+
+def _load(cls: type, data: Any, where: str = "") -> Any:
+    """Dataclass `cls` from TOML data; a mismatch stops with one line naming its key."""
     if not isinstance(data, dict):
         raise InputError(f"config: {where} must be a table")
-    hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        key_ = key.replace("-", "_")
-        if key_ not in known:
-            raise InputError(f"config: unknown setting {where}.{key}" if where else f"config: unknown setting {key}")
-        hint = hints[key_]
-        here = f"{where}.{key}" if where else key
-        if isinstance(hint, type) and is_dataclass(hint):
-            kwargs[key_] = _build(hint, value, here)
-        elif key_ == "deliver":  # checked by audiopaper.deliver, which knows each target's options
-            if not isinstance(value, dict):
-                raise InputError("config: deliver must hold tables, e.g. [deliver.station]")
-            kwargs[key_] = dict(value)
-        elif key_ in ("wording", "topics"):
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                raise InputError(f"config: {here} must be a table of strings")
-            kwargs[key_] = dict(value)
-        elif cls is VoiceSettings:
-            if not isinstance(value, dict):
-                raise InputError(f"config: {here} must be a table of roles")
-            kwargs[key_] = {role: _build(Voice, v, f"{here}.{role}") for role, v in value.items()}
-        else:
-            kwargs[key_] = _coerce(hint, value, here)
-    return cls(**kwargs)
+    data = _known_keys(cls, data, f"{where}." if where else "")
+    try:
+        return msgspec.convert(data, cls, strict=True, dec_hook=_decode)
+    except msgspec.ValidationError as exc:
+        raise InputError(_explain(str(exc), data, where)) from None
 
 
-def _coerce(hint: Any, value: Any, where: str) -> Any:
-    text = str(hint)
-    if "Path" in text:
-        if not isinstance(value, str) or not value.strip():  # Path("") would quietly be "."
-            raise InputError(f"config: {where} must be a path string")
-        return Path(value)
-    expected: tuple[type, ...]
-    if text.startswith("int") or hint is int:
-        expected = (int,)
-    elif "bool" in text:
-        expected = (bool,)
-    else:
-        expected = (str,)
-    if not isinstance(value, expected) or (expected == (int,) and isinstance(value, bool)):
-        raise InputError(f"config: {where} must be {expected[0].__name__}, got {value!r}")
-    return value
+def _explain(message: str, data: Any, where: str) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.tts.concurrency`" as the user's line:
+    "config: tts.concurrency must be int, got '3'"."""
+    found = _WHERE.match(message)
+    what, path = (found.group("what"), found.group("path")) if found else (message, "")
+    inside, _, _ = path.partition("[...]")  # a table's entry: msgspec does not say which
+    parts = [p for p in inside.split(".") if p]
+    key = ".".join([where, *parts] if where else parts)
+    expected = _EXPECTED.fullmatch(what)
+    if expected is None:  # a field missing, or what _decode said
+        missing = re.fullmatch(r"Object missing required field `(\w+)`", what)
+        return f"config: {key} needs {missing.group(1)}" if missing else f"config: {key} {what}"
+    want = expected.group("want").removesuffix(" | null")
+    if "[...]" in path:
+        plural = {"object": "tables", "str": "strings", "int": "integers", "bool": "booleans"}.get(want, want)
+        return f"config: {key} must be a table of {plural}"
+    if want == "object":
+        return f"config: {key} must be a table"
+    value = data
+    for part in parts:
+        value = value.get(part) if isinstance(value, dict) else None
+    return f"config: {key} must be {want}, got {value!r}"
 
 
 def load_settings(config: Path | None = None, cwd: Path | None = None, flags: dict[str, Any] | None = None) -> Settings:
@@ -534,58 +612,42 @@ def _read(config: Path | None, cwd: Path | None) -> Settings:
         raise InputError(f"config {config}: not valid TOML ({exc})") from None
     except RecursionError:
         raise InputError(f"config {config}: not valid TOML (nested too deep)") from None
-    settings = _build(Settings, data, "")
-    # Voices given per role in the config replace only those roles.
-    defaults = VoiceSettings()
-    merged = VoiceSettings(
-        espeak={**defaults.espeak, **settings.voices.espeak},
-        edge={**defaults.edge, **settings.voices.edge},
-    )
-    return dataclasses.replace(settings, voices=merged)
+    settings: Settings = _load(Settings, data)
+    return settings
 
 
 def settings_to_toml(settings: Settings) -> str:
-    """The settings in effect, as TOML a user could paste into audiopaper.toml."""
+    """The settings in effect, as TOML a user could paste into audiopaper.toml.
+
+    Keys and values are written by tomli-w, so the text always loads again (a Chinese topic
+    or target name is quoted as TOML wants it); a setting left unset is shown as a comment,
+    since TOML has no null, and a table is headed only where it holds a value of its own."""
     lines: list[str] = []
 
-    def scalar(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, int):
-            return str(v)
-        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    def entries(obj: Any) -> list[tuple[str, Any]]:
+        if is_dataclass(obj) and not isinstance(obj, type):
+            return [(f.name, getattr(obj, f.name)) for f in fields(obj)]
+        return list(obj.items())
 
-    def emit(obj: Any, prefix: str) -> None:
+    def emit(obj: Any, path: tuple[str, ...]) -> None:
+        own: list[str] = []
         tables: list[tuple[str, Any]] = []
-        for f in fields(obj):
-            value = getattr(obj, f.name)
+        for name, value in entries(obj):
             if value is None:
-                lines.append(f"# {f.name} = (not set)")
-            elif is_dataclass(value):
-                tables.append((f.name, value))
-            elif isinstance(value, dict) and value:
-                tables.append((f.name, value))
-            elif isinstance(value, dict):
-                continue
+                own.append(f"# {name} = (not set)")
+            elif isinstance(value, Mapping) or (is_dataclass(value) and not isinstance(value, type)):
+                if value:
+                    tables.append((name, value))
             else:
-                lines.append(f"{f.name} = {scalar(value)}")
+                own.append(tomli_w.dumps({name: str(value) if isinstance(value, Path) else value}).rstrip("\n"))
+        if own and path:
+            header: dict[str, Any] = {}
+            for part in reversed(path):
+                header = {part: header}
+            lines.append("\n" + tomli_w.dumps(header).rstrip("\n"))
+        lines.extend(own)
         for name, value in tables:
-            path = f"{prefix}{name}"
-            if name == "deliver":  # a table per target
-                for target, table in value.items():
-                    lines.append(f"\n[{path}.{target}]")
-                    lines.extend(f"{k} = {scalar(v)}" for k, v in table.items())
-            elif isinstance(value, dict):  # wording, topics: plain strings
-                lines.append(f"\n[{path}]")
-                lines.extend(f"{k} = {scalar(v)}" for k, v in value.items())
-            elif isinstance(value, VoiceSettings):
-                for f in fields(value):
-                    for role, voice in getattr(value, f.name).items():
-                        lines.append(f"\n[{path}.{f.name}.{role}]")
-                        emit(voice, f"{path}.{f.name}.{role}.")
-            else:
-                lines.append(f"\n[{path}]")
-                emit(value, f"{path}.")
+            emit(value, (*path, name))
 
-    emit(settings, "")
+    emit(settings, ())
     return "\n".join(lines) + "\n"

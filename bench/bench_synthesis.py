@@ -192,7 +192,7 @@ def espeak_floor(plan_edition: Path, work: Path) -> float:
         for item in section.articles:
             segments += [*item.segments]
     segments += [*script.closing]
-    voices = settings.voices.espeak
+    voices = settings.voices.for_engine("espeak")
     engine = EspeakEngine()
     out = fresh(work, "floor")
     t0 = time.perf_counter()
@@ -370,7 +370,7 @@ def main() -> int:
     try:
         # 1 + 3 (edge) ------------------------------------------------------------------
         if wanted("edge"):
-            voice = Settings().voices.edge["anchor"].name
+            voice = Settings().voices.for_engine("edge")["anchor"].name
             with fake_service() as service:
                 peer_out = fresh(work, "peer-out")
                 base, _ = timed(lambda: peer_edge(texts, peer_out, voice))

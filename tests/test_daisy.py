@@ -248,7 +248,7 @@ def test_book_of_a_hand_edited_edition_still_conforms(tmp_path: Path) -> None:
     manifest = dataclasses.replace(manifest, clips=clips)
     write_manifest(manifest, tmp_path / "2024-05-16")
     folder = tmp_path / "2024-05-16"
-    assert write_daisy(folder, manifest, Settings()) == folder / DAISY
+    assert write_daisy(folder, manifest, Settings().audio) == folder / DAISY
     check_book(folder / DAISY)
     ncc = etree.parse(str(folder / DAISY / "ncc.html")).getroot()
     assert [a.text for a in ncc.xpath("//h:h2/h:a", namespaces=XHTML)] == list(TITLES)
@@ -273,7 +273,7 @@ def test_book_cuts_opening_and_introductions_from_the_chapters(tmp_path: Path) -
         encoding="utf-8",
     )
     manifest = dataclasses.replace(manifest, clips=clips)
-    write_daisy(folder, manifest, Settings())
+    write_daisy(folder, manifest, Settings().audio)
     smils = check_book(folder / DAISY)
     assert decoded_seconds(folder / DAISY / "opening.mp3") == pytest.approx(0.6, abs=0.08)
     assert decoded_seconds(folder / DAISY / "section-01.mp3") == pytest.approx(0.4, abs=0.08)
@@ -288,7 +288,7 @@ def test_hostile_text_and_times_make_a_valid_book(tmp_path: Path) -> None:
     # Cues out of order and all at once: no par may run backwards or last no time.
     vtt = folder / clips[1].vtt
     vtt.write_text("WEBVTT\n\n00:00:00.500 --> 00:00:00.600\n第二篇。\n\n00:00:00.000 --> 00:00:00.100\n第一段。\n")
-    write_daisy(folder, dataclasses.replace(manifest, clips=clips), Settings())
+    write_daisy(folder, dataclasses.replace(manifest, clips=clips), Settings().audio)
     check_book(folder / DAISY)
     ncc = etree.parse(str(folder / DAISY / "ncc.html")).getroot()
     texts = [a.text for a in ncc.xpath("//h:a", namespaces=XHTML)]

@@ -61,13 +61,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 # (importing module, imported module): why it still goes up.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("audiopaper.settings", "audiopaper.deliver"): (
-        "Settings.validate checks the [deliver.NAME] tables with each target's own options at load,"
-        " so that a bad target stops the run before any speech is made; the check belongs to the"
-        " app layer (the settings rework of issue 14 moves it)"
-    ),
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

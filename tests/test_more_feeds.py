@@ -54,7 +54,7 @@ def _out(tmp_path: Path) -> Path:
         clips = [dataclasses.replace(c, section=s) for c, s in zip(manifest.clips, SECTIONS, strict=True)]
         manifest = dataclasses.replace(manifest, clips=clips)
         write_manifest(manifest, out / date)
-        write_edition_formats(out / date, manifest, SETTINGS)
+        write_edition_formats(out / date, manifest, SETTINGS.audio, daisy=SETTINGS.daisy)
     rebuild(out, SETTINGS)
     return out
 
@@ -162,7 +162,7 @@ def test_edition_without_other_forms_is_published_without_them(tmp_path: Path) -
     assert not (out / LOW_FEED).exists()
     # Nor is a low-bitrate copy of a programme already at that bitrate made.
     manifest = load_manifest(out / "2024-05-16")
-    write_edition_formats(out / "2024-05-16", manifest, SETTINGS)
+    write_edition_formats(out / "2024-05-16", manifest, SETTINGS.audio, daisy=SETTINGS.daisy)
     assert not (out / "2024-05-16" / EDITION_LOW).exists()
     page = html.fromstring((out / "index.html").read_bytes())
     assert not [h for h in page.xpath("//a/@href") if "daisy" in h or EDITION_LOW in h]

@@ -42,7 +42,7 @@ def _site(out: Path) -> Path:
     make_out(out, DATES)
     make_edition(out, "2024-05-19", titles=(HOSTILE_TITLE, "第二篇"))
     # One edition with its DAISY book, so that the pages link one (and section feeds).
-    write_edition_formats(out / "2024-05-18", load_manifest(out / "2024-05-18"), SETTINGS)
+    write_edition_formats(out / "2024-05-18", load_manifest(out / "2024-05-18"), SETTINGS.audio, daisy=SETTINGS.daisy)
     write_more_feeds(out, SETTINGS)
     write_feed(out, SETTINGS)
     write_pages(out, SETTINGS)

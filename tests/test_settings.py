@@ -26,8 +26,8 @@ def test_config_is_read_and_flags_win(tmp_path: Path):
     )
     settings = load_settings(config).with_flags(engine="edge", paper=None)
     assert settings.paper == "临溪日报" and settings.engine == "edge" and settings.feed.keep == 7
-    assert settings.voices.espeak["reporter"] == Voice("cmn", rate=20)
-    assert settings.voices.espeak["anchor"] == Voice("cmn")  # roles not named keep their defaults
+    assert settings.voices.for_engine("espeak")["reporter"] == Voice("cmn", rate=20)
+    assert settings.voices.for_engine("espeak")["anchor"] == Voice("cmn")  # roles not named keep their defaults
 
 
 def test_audiopaper_toml_in_the_working_folder_is_picked_up(tmp_path: Path):
@@ -162,3 +162,31 @@ def test_flags_are_checked_as_the_config_is():
 )
 def test_good_base_urls_are_kept_or_encoded(given: str, kept: str):
     assert Settings(base_url=given).validate().base_url == kept
+
+
+def test_config_output_loads_back_with_chinese_keys_and_awkward_text(tmp_path: Path):
+    """`config` writes its TOML with tomli-w: Chinese table keys are quoted, quotes and
+    backslashes escaped, so what it prints is a config that gives the same settings.
+    (Wording keys are the templates' names; the Chinese keys a user writes are topics.)"""
+    config = tmp_path / "c.toml"
+    config.write_text(
+        'paper = "临溪日报"\n'
+        "[wording]\n"
+        'closing = "以上就是{paper}的\\"有声版\\"，\\\\再见。"\n'
+        "[topics]\n"
+        '"经济" = "企业,产业,项目"\n'
+        '"社会 民生" = "医院,学校"\n'
+        "[voices.espeak.reporter]\n"
+        'name = "cmn"\n'
+        "rate = 20\n",
+        "utf-8",
+    )
+    result = CliRunner().invoke(cli, ["config", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert '"经济" = "企业,产业,项目"' in result.stdout
+    printed = tmp_path / "printed.toml"
+    printed.write_text(result.stdout, "utf-8")
+    again = load_settings(printed)
+    assert again == load_settings(config)
+    assert again.paper == "临溪日报" and again.topics["社会 民生"] == "医院,学校"
+    assert again.wording["closing"] == '以上就是{paper}的"有声版"，\\再见。'

@@ -40,7 +40,7 @@ from audiopaper.publish.layout import DAISY, DAISY_ZIP
 from audiopaper.publish.manifest import ClipEntry, Manifest, section_name
 from audiopaper.publish.sanitize import inside, line
 from audiopaper.publish.transcript import from_vtt
-from audiopaper.settings import Settings, loudness_target
+from audiopaper.settings import AudioSettings, loudness_target
 
 NCC = "ncc.html"
 CONTENT = "content.html"
@@ -270,12 +270,12 @@ def _edition_parts(
     return opening, intros
 
 
-def _gain_db(manifest: Manifest, settings: Settings) -> float:
+def _gain_db(manifest: Manifest, audio: AudioSettings) -> float:
     """How much quieter the clips are than the programme: the cut parts are brought to them."""
     levels = [c.lufs for c in manifest.clips if isinstance(c.lufs, int | float)]
     if levels and isinstance(manifest.edition_lufs, int | float):
         return sum(levels) / len(levels) - manifest.edition_lufs
-    return loudness_target(settings.audio, "clip").lufs - loudness_target(settings.audio, "edition").lufs
+    return loudness_target(audio, "clip").lufs - loudness_target(audio, "edition").lufs
 
 
 def _sections(clips: Sequence[ClipEntry]) -> list[list[ClipEntry]]:
@@ -289,7 +289,7 @@ def _sections(clips: Sequence[ClipEntry]) -> list[list[ClipEntry]]:
     return groups
 
 
-def plan_book(folder: Path, manifest: Manifest, settings: Settings, work: Path) -> Book | None:
+def plan_book(folder: Path, manifest: Manifest, audio: AudioSettings, work: Path) -> Book | None:
     """The book of one edition folder; the parts cut from the programme audio are written
     into `work`. None when the folder holds no clip to read."""
     clips = [c for c in manifest.clips if isinstance(c.file, str) and inside(folder, c.file)]
@@ -311,7 +311,7 @@ def plan_book(folder: Path, manifest: Manifest, settings: Settings, work: Path) 
     sections = _sections(clips)
     edition_audio = inside(folder, manifest.edition_file) if isinstance(manifest.edition_file, str) else None
     opening, intros = _edition_parts(folder, manifest, sections) if edition_audio else (None, [None] * len(sections))
-    gain = _gain_db(manifest, settings)
+    gain = _gain_db(manifest, audio)
 
     def cut(name: str, part: tuple[int, int]) -> tuple[str, int] | None:
         assert edition_audio is not None
@@ -323,8 +323,8 @@ def plan_book(folder: Path, manifest: Manifest, settings: Settings, work: Path) 
                 start_ms=part[0],
                 end_ms=part[1],
                 gain_db=gain,
-                bitrate=settings.audio.edition_bitrate,
-                out_rate=settings.audio.edition_rate,
+                bitrate=audio.edition_bitrate,
+                out_rate=audio.edition_rate,
             )
         except ffmpeg.FfmpegError:
             return None
@@ -362,13 +362,13 @@ def plan_book(folder: Path, manifest: Manifest, settings: Settings, work: Path) 
             book.smils.append(article)
     # A heading without audio of its own (no opening or introduction was spoken: an edition
     # of one section) reads the headline that follows it, rather than stay silent.
-    for smil, text_id, audio in heading_smils:
-        if audio is None:
+    for smil, text_id, spoken in heading_smils:
+        if spoken is None:
             follower = next(a for a in articles if book.smils.index(a) > book.smils.index(smil))
             head = follower.pars[0]
             smil.pars.append(Par(f"{text_id}-h", text_id, head.audio, head.begin_ms, head.end_ms))
         else:
-            smil.pars.append(Par(f"{text_id}-h", text_id, audio[0], 0, audio[1]))
+            smil.pars.append(Par(f"{text_id}-h", text_id, spoken[0], 0, spoken[1]))
     return book
 
 
@@ -506,7 +506,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def write_daisy(folder: Path, manifest: Manifest, settings: Settings) -> Path | None:
+def write_daisy(folder: Path, manifest: Manifest, audio: AudioSettings) -> Path | None:
     """Write the DAISY book of one edition folder (which may still be a staging folder) into
     FOLDER/daisy/ and FOLDER/daisy.zip, replacing any there. Returns the book's folder, or
     None when the edition has no clip to read."""
@@ -514,7 +514,7 @@ def write_daisy(folder: Path, manifest: Manifest, settings: Settings) -> Path | 
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     try:
-        book = plan_book(folder, manifest, settings, work)
+        book = plan_book(folder, manifest, audio, work)
         if book is None:
             return None
         for name, source in book.audio.items():

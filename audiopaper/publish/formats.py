@@ -12,7 +12,7 @@ from audiopaper.publish.daisy import write_daisy
 from audiopaper.publish.layout import EDITION_LOW
 from audiopaper.publish.manifest import Manifest
 from audiopaper.publish.sanitize import inside
-from audiopaper.settings import AudioSettings, Settings
+from audiopaper.settings import AudioSettings
 
 
 def bits_per_second(bitrate: str) -> int:
@@ -37,12 +37,11 @@ def low_bitrate_outputs(folder: Path, audio: AudioSettings) -> list[ffmpeg.Outpu
     return [ffmpeg.Output(folder / EDITION_LOW, audio.low_bitrate, audio.low_rate)]
 
 
-def write_low_bitrate(folder: Path, manifest: Manifest, settings: Settings) -> Path | None:
+def write_low_bitrate(folder: Path, manifest: Manifest, audio: AudioSettings) -> Path | None:
     """FOLDER/edition-low.mp3, with the programme's tags and chapters: encoded alongside the
     programme by the build (low_bitrate_outputs), else re-encoded from it now. None when it is
     switched off, the folder has no programme audio, or that is no bigger than the low bitrate
     would make it."""
-    audio = settings.audio
     source = inside(folder, manifest.edition_file) if isinstance(manifest.edition_file, str) else None
     if not audio.low_bitrate or source is None:
         return None
@@ -70,11 +69,11 @@ def copy_tags(source: Path, target: Path) -> None:
     tags.save(target, v2_version=3)
 
 
-def write_edition_formats(folder: Path, manifest: Manifest, settings: Settings) -> None:
+def write_edition_formats(folder: Path, manifest: Manifest, audio: AudioSettings, *, daisy: bool = True) -> None:
     """Every other form of one edition folder (which may still be a staging folder). The
     re-encoding (an ffmpeg process) runs while the DAISY book is made."""
     with ThreadPoolExecutor(1, thread_name_prefix="low-bitrate") as pool:
-        low = pool.submit(write_low_bitrate, folder, manifest, settings)
-        if settings.daisy:
-            write_daisy(folder, manifest, settings)
+        low = pool.submit(write_low_bitrate, folder, manifest, audio)
+        if daisy:
+            write_daisy(folder, manifest, audio)
         low.result()

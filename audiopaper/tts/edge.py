@@ -26,14 +26,13 @@ import threading
 import uuid
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
 from audiopaper.core import ffmpeg
 from audiopaper.core.speech import Sentence, Speech, SpeechRequest, Voice
 from audiopaper.errors import AudiopaperError
-from audiopaper.tts import Engine, Progress, ServiceStats, Stream, register
+from audiopaper.tts import Engine, Progress, ServiceStats, Stream, TtsOptions, VoiceInfo, register
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +53,8 @@ class ImplausibleReply(Exception):
     """The service's reply cannot be the whole text (cut short, or boundaries missing)."""
 
 
-@dataclass(frozen=True)
-class EdgeVoice:
-    name: str  # the ShortName that Voice.name takes, e.g. zh-CN-XiaoxiaoNeural
-    gender: str
-    locale: str
+# A voice of the service: name is the ShortName that Voice.name takes, e.g. zh-CN-XiaoxiaoNeural.
+EdgeVoice = VoiceInfo
 
 
 @functools.cache
@@ -163,7 +159,9 @@ def _refused(exc: Any) -> str:
 @register
 class EdgeEngine(Engine):
     NAME = "edge"
+    DESCRIPTION = "the online voice service"
     ROUND_TRIPS = True  # every request waits for the service's first answer
+    AUTO = 2  # the first choice of `--engine auto`, when the service answers
 
     # Voices fetched from the service in this process, once asked to (list_voices refresh).
     _refreshed: ClassVar[tuple[EdgeVoice, ...] | None] = None
@@ -206,7 +204,7 @@ class EdgeEngine(Engine):
         return self._stats
 
     @classmethod
-    def from_settings(cls, tts: Any) -> EdgeEngine:
+    def from_settings(cls, tts: TtsOptions) -> EdgeEngine:
         return cls(
             concurrency=tts.concurrency, tries=tts.tries, timeout=float(tts.timeout), backoff=tts.retry_delay_ms / 1000
         )

@@ -97,6 +97,8 @@ def _library() -> _Library:
 @register
 class EspeakEngine(Engine):
     NAME = "espeak"
+    DESCRIPTION = "espeak-ng"
+    AUTO = 1  # `--engine auto` falls back to it: it needs no network
 
     @classmethod
     def availability(cls) -> str | None:
