@@ -43,7 +43,7 @@ def test_comparison_ignores_width_and_whitespace():
         ('{"articles": [{"title": "t", "paragraphs": [], "page": 0}]}', "articles[0].page"),
         ('{"articles": [{"title": "t", "paragraphs": [], "credits": [{"role": "记者"}]}]}', "credits[0].name"),
         ('{"date": "2022/10/12", "articles": []}', "date"),
-        ('{"paper": 5, "articles": []}', "edition.paper"),
+        ('{"paper": 5, "articles": []}', "malformed edition: paper: expected a string"),
     ],
 )
 def test_malformed_editions_name_the_field(text: str, field: str):
