@@ -13,14 +13,15 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, cast, get_args
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from audiopaper.errors import InputError
 
-KINDS = ("news", "photo", "brief", "notice")
+Kind = Literal["news", "photo", "brief", "notice"]
+KINDS: tuple[str, ...] = get_args(Kind)
 MAX_PAGE = 999  # a county daily has a dozen pages; a larger number is a typo or an attack
 
 
@@ -112,7 +113,6 @@ Required = Annotated[str, Meta(pattern=rf"\A(?=[\s\S]*\S){_TEXT}\Z")]  # and not
 PageNumber = Annotated[int, Meta(ge=1, le=MAX_PAGE)]
 PageKey = Annotated[str, Meta(pattern=r"\A[0-9]{1,3}\Z")]
 Index = Annotated[int, Meta(ge=0)]
-Kind = Literal["news", "photo", "brief", "notice"]
 
 
 class _CreditDoc(msgspec.Struct):
@@ -143,7 +143,7 @@ class _WarningDoc(msgspec.Struct, kw_only=True):
 class _DroppedDoc(msgspec.Struct):
     line: int
     text: str
-    reason: str = ""
+    reason: str | None = ""
 
 
 class _EditionDoc(msgspec.Struct, kw_only=True):
@@ -207,10 +207,13 @@ _PROBLEMS = {
     "dropped": "expected a list",
     "dropped[]": "expected an object with line, text and reason",
     "dropped[].line": "expected a line number",
+    "dropped[].text": "expected a string",
     "pages": "expected an object of page numbers and names",
     "pages[]": "expected a string",
 }
+# The other text fields take a string or null.
 _OPTIONAL_TEXT = "expected a string or null, got {type}"
+_TEXTS = {"paper", "date", "source", "kicker", "subtitle", "dateline", "alternative", "reason"}
 _MISSING = re.compile(r"^Object missing required field `(\w+)`")
 _AT = re.compile(r" - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`$")
 _STEP = re.compile(r"\.(\w+)|\[(\d+|\.\.\.)\]")
@@ -251,9 +254,6 @@ def _problem(obj: Any, exc: msgspec.ValidationError, article: Callable[[int], st
     return _fail(place or "edition", template.format(shown=_shown(value), type=type(value).__name__))
 
 
-_TEXTS = {"paper", "date", "source", "kicker", "subtitle", "dateline", "alternative", "text", "reason"}
-
-
 def _bad_page(pages: dict[str, Any]) -> str:
     return next(k for k, v in pages.items() if not isinstance(v, str) or _CONTROL.search(v))
 
@@ -278,7 +278,7 @@ def edition_from_dict(obj: Any, article: Callable[[int], str] = "articles[{}]".f
         warnings=tuple(_warning(w) for w in doc.warnings or ()),
         source=doc.source or None,
         extra={k: v for k, v in obj.items() if k not in _KNOWN},
-        dropped=tuple(DroppedText(line=d.line, text=d.text, reason=d.reason) for d in doc.dropped or ()),
+        dropped=tuple(DroppedText(line=d.line, text=d.text, reason=d.reason or "") for d in doc.dropped or ()),
         pages=_pages(doc.pages or {}),
     )
 
