@@ -47,9 +47,9 @@ class ClipEntry:
 def section_name(clip: ClipEntry) -> str:
     """The section a clip belongs to: as the script named it, else by its page (manifests
     from before sections were recorded), else one section for the whole edition."""
-    if isinstance(clip.section, str) and clip.section.strip():
+    if clip.section and clip.section.strip():
         return clip.section.strip()
-    if isinstance(clip.page, int):
+    if clip.page is not None:
         return f"第{clip.page}版"
     return "本期报道"
 
