@@ -225,6 +225,7 @@ DAMAGES = [
     ("complete as text", lambda m: m.update(complete="yes"), "complete: expected bool"),
     ("no clips", lambda m: m.pop("clips"), "clips: missing"),
     ("the clips an object", lambda m: m.update(clips={"1": {}}), "clips: expected array, got object"),
+    ("no such day", lambda m: m.update(date="2024-02-30"), "date: '2024-02-30' is not a date YYYY-MM-DD"),
 ]
 
 

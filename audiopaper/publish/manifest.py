@@ -7,6 +7,7 @@ by name (`clips[2].duration_ms: expected int, got str`) instead of failing somew
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -76,6 +77,13 @@ class Manifest:
     # An online engine's requests: {"requests": n, "retries": n, "refused": n}; None offline.
     service: dict[str, int] | None = None
     version: int = VERSION
+
+    def __post_init__(self) -> None:
+        # What a type cannot say; msgspec reports it as the manifest's damage, like a type.
+        try:
+            dt.date.fromisoformat(self.date)
+        except ValueError:
+            raise ValueError(f"date: {self.date[:40]!r} is not a date YYYY-MM-DD") from None
 
 
 def write_manifest(manifest: Manifest, folder: Path) -> None:
