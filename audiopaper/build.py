@@ -566,7 +566,7 @@ def _finish_clip(
         subtitle=a.subtitle,
         kind=a.kind,
         page=a.page,
-        credits=[{"role": c.role, "name": c.name} for c in a.credits],
+        credits=a.credits,
         file=f"{CLIPS}/{path.name}",
         bytes=path.stat().st_size,
         duration_ms=duration_ms,

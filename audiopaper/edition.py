@@ -12,12 +12,16 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, cast, get_args
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
 
 from audiopaper.errors import InputError
 
-KINDS = ("news", "photo", "brief", "notice")
+Kind = Literal["news", "photo", "brief", "notice"]
+KINDS: tuple[str, ...] = get_args(Kind)
 MAX_PAGE = 999  # a county daily has a dozen pages; a larger number is a typo or an attack
 
 
@@ -67,14 +71,27 @@ class DroppedText:
 
 
 @dataclass(frozen=True)
+class PageName:
+    """A page's name as the paper prints it: page 1 is 要闻. In JSON: "pages": {"1": "要闻"}."""
+
+    number: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Edition:
     articles: tuple[Article, ...]
     paper: str | None = None
     date: str | None = None  # ISO YYYY-MM-DD
     warnings: tuple[EditionWarning, ...] = ()
     source: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)  # fields this version does not know
     dropped: tuple[DroppedText, ...] = field(default=(), compare=False)
+    pages: tuple[PageName, ...] = ()  # the names of the paper's pages, where it says them
+
+    def page_name(self, number: int | None) -> str | None:
+        """The name the paper gives page `number` (要闻), or None."""
+        return next((p.name for p in self.pages if p.number == number), None)
 
     @property
     def spoken_articles(self) -> tuple[Article, ...]:
@@ -82,40 +99,64 @@ class Edition:
 
 
 # -- JSON ---------------------------------------------------------------------------------
+#
+# The JSON form is declared once, as the msgspec structs below, in the order and with the
+# omissions docs/edition-format.md shows: msgspec checks every field's type and bounds on
+# the way in, and writes them in this order on the way out (UNSET: left out of the file).
 
-
-def _fail(where: str, problem: str) -> InputError:
-    return InputError(f"malformed edition: {where}: {problem}")
-
-
-def _text(value: str, where: str) -> str:
-    # Lone surrogates (JSON's "\ud800") cannot be written out as UTF-8, and control
-    # characters are not text a newsreader can say: both are refused here, not met later.
-    bad = next((ch for ch in value if _CONTROL.match(ch)), None)
-    if bad is not None:
-        raise _fail(where, f"holds the character U+{ord(bad):04X}, which is not text")
-    return value
-
-
+# Lone surrogates (JSON's "\ud800") cannot be written out as UTF-8, and control characters
+# are not text a newsreader can say: both are refused on the way in, not met later.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_TEXT = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]*"
+Text = Annotated[str, Meta(pattern=rf"\A{_TEXT}\Z")]
+Required = Annotated[str, Meta(pattern=rf"\A(?=[\s\S]*\S){_TEXT}\Z")]  # and not blank
+PageNumber = Annotated[int, Meta(ge=1, le=MAX_PAGE)]
+PageKey = Annotated[str, Meta(pattern=r"\A[0-9]{1,3}\Z")]
+Index = Annotated[int, Meta(ge=0)]
 
 
-def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _fail(f"{where}.{key}", f"expected a string or null, got {type(value).__name__}")
-    return _text(value, f"{where}.{key}")
+class _CreditDoc(msgspec.Struct):
+    role: Required
+    name: Required
 
 
-def _req_str(obj: dict[str, Any], key: str, where: str) -> str:
-    if key not in obj:
-        raise _fail(f"{where}.{key}", "missing")
-    value = _opt_str(obj, key, where)
-    if value is None or not value.strip():
-        raise _fail(f"{where}.{key}", "must be a non-empty string")
-    return value
+class _ArticleDoc(msgspec.Struct, kw_only=True):
+    page: PageNumber | None = None
+    kind: Kind = "news"
+    kicker: Text | None = None
+    title: Required
+    subtitle: Text | None = None
+    credits: list[_CreditDoc] | None = []
+    dateline: Text | None = None
+    paragraphs: list[Text]
+    lines: list[list[int] | None] | UnsetType | None = UNSET
+
+
+class _WarningDoc(msgspec.Struct, kw_only=True):
+    message: Text
+    article: Index | None = None
+    paragraph: Index | None = None
+    lines: list[int] | UnsetType | None = UNSET
+    alternative: Text | UnsetType | None = UNSET
+
+
+class _DroppedDoc(msgspec.Struct):
+    line: int
+    text: str
+    reason: str | None = ""
+
+
+class _EditionDoc(msgspec.Struct, kw_only=True):
+    paper: Text | None = None
+    date: Text | None = None
+    source: Text | UnsetType | None = UNSET
+    articles: list[_ArticleDoc]
+    warnings: list[Text | _WarningDoc] | UnsetType | None = UNSET
+    dropped: list[_DroppedDoc] | UnsetType | None = UNSET
+    pages: dict[PageKey, Text] | UnsetType | None = UNSET
+
+
+_KNOWN = frozenset(_EditionDoc.__struct_fields__)
 
 
 def parse_date(value: str) -> str:
@@ -130,42 +171,8 @@ def validate_date(value: str, where: str = "date") -> str:
         raise InputError(f"invalid {where} {value!r}: expected YYYY-MM-DD") from None
 
 
-def _credit_from(obj: Any, where: str) -> Credit:
-    if not isinstance(obj, dict):
-        raise _fail(where, "expected an object with role and name")
-    return Credit(role=_req_str(obj, "role", where), name=_req_str(obj, "name", where))
-
-
-def _article_from(obj: Any, where: str) -> Article:
-    if not isinstance(obj, dict):
-        raise _fail(where, f"expected an object, got {type(obj).__name__}")
-    page = obj.get("page")
-    if page is not None and (not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE):
-        raise _fail(f"{where}.page", f"{_shown(page)} is not a page number from 1 to {MAX_PAGE}, or null")
-    kind = obj.get("kind", "news")
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise _fail(f"{where}.kind", f"{_shown(kind)} is not one of {', '.join(KINDS)}")
-    paragraphs = obj.get("paragraphs")
-    if not isinstance(paragraphs, list):
-        raise _fail(f"{where}.paragraphs", "expected a list of strings")
-    for i, p in enumerate(paragraphs):
-        if not isinstance(p, str):
-            raise _fail(f"{where}.paragraphs[{i}]", "expected a string")
-        _text(p, f"{where}.paragraphs[{i}]")
-    credits = obj.get("credits") or []
-    if not isinstance(credits, list):
-        raise _fail(f"{where}.credits", "expected a list")
-    return Article(
-        lines=_lines_from(obj.get("lines"), f"{where}.lines"),
-        title=_req_str(obj, "title", where),
-        paragraphs=tuple(paragraphs),
-        page=page,
-        kind=kind,
-        kicker=_opt_str(obj, "kicker", where),
-        subtitle=_opt_str(obj, "subtitle", where),
-        credits=tuple(_credit_from(c, f"{where}.credits[{i}]") for i, c in enumerate(credits)),
-        dateline=_opt_str(obj, "dateline", where),
-    )
+def _fail(where: str, problem: str) -> InputError:
+    return InputError(f"malformed edition: {where}: {problem}")
 
 
 def _shown(value: Any) -> str:
@@ -173,135 +180,183 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _opt_index(obj: dict[str, Any], key: str, where: str) -> int | None:
-    value = obj.get(key)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-        raise _fail(f"{where}.{key}", f"{_shown(value)} is not an index from 0, or null")
-    return value
+# What is wrong, said per field of the JSON form (indexes as []); msgspec finds the field.
+_PROBLEMS = {
+    "": "expected a JSON object",
+    "articles": "expected a list",
+    "articles[]": "expected an object, got {type}",
+    "articles[].page": f"{{shown}} is not a page number from 1 to {MAX_PAGE}, or null",
+    "articles[].kind": f"{{shown}} is not one of {', '.join(KINDS)}",
+    "articles[].title": "must be a non-empty string",
+    "articles[].paragraphs": "expected a list of strings",
+    "articles[].paragraphs[]": "expected a string",
+    "articles[].credits": "expected a list",
+    "articles[].credits[]": "expected an object with role and name",
+    "articles[].credits[].role": "must be a non-empty string",
+    "articles[].credits[].name": "must be a non-empty string",
+    "articles[].lines": "expected a list of lists of line numbers, one per paragraph",
+    "articles[].lines[]": "expected a list of line numbers",
+    "articles[].lines[][]": "expected a line number",
+    "warnings": "expected a list",
+    "warnings[]": "expected a string or an object with a message",
+    "warnings[].message": "expected a string",
+    "warnings[].article": "{shown} is not an index from 0, or null",
+    "warnings[].paragraph": "{shown} is not an index from 0, or null",
+    "warnings[].lines": "expected a list of line numbers",
+    "warnings[].lines[]": "expected a line number",
+    "dropped": "expected a list",
+    "dropped[]": "expected an object with line, text and reason",
+    "dropped[].line": "expected a line number",
+    "dropped[].text": "expected a string",
+    "pages": "expected an object of page numbers and names",
+    "pages[]": "expected a string",
+}
+# The other text fields take a string or null.
+_OPTIONAL_TEXT = "expected a string or null, got {type}"
+_TEXTS = {"paper", "date", "source", "kicker", "subtitle", "dateline", "alternative", "reason"}
+_MISSING = re.compile(r"^Object missing required field `(\w+)`")
+_AT = re.compile(r" - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`$")
+_STEP = re.compile(r"\.(\w+)|\[(\d+|\.\.\.)\]")
 
 
-def _line_numbers(value: Any, where: str) -> tuple[int, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
-        raise _fail(where, "expected a list of line numbers")
-    return tuple(value)
+def _problem(obj: Any, exc: msgspec.ValidationError, article: Callable[[int], str]) -> InputError:
+    """msgspec's finding as the edition's one-line message: the field's place (the i-th
+    article named as the caller names it) and what is wrong with its value."""
+    message = str(exc)
+    at = _AT.search(message)
+    steps: list[str | int] = []
+    for name, index in _STEP.findall(at.group("path") if at else ""):
+        steps.append(name or (int(index) if index.isdigit() else "..."))
+    value, place, key = obj, "", ""
+    for step in steps:
+        if step == "...":  # a value of the pages object: msgspec does not say which
+            step = _bad_page(value)
+            place, key = f"{place}.{step}", f"{key}[]"
+        elif isinstance(step, int):
+            place = article(step) if place == "articles" else f"{place}[{step}]"
+            key += "[]"
+        else:
+            place, key = f"{place}.{step}" if place else step, f"{key}.{step}" if key else step
+        value = value[step]
+    missing = _MISSING.match(message)
+    if missing:
+        where = f"{place}.{missing.group(1)}" if place else missing.group(1)
+        return _fail(where, "missing")
+    if at and at.group("key"):  # a key of the pages object
+        number = next(k for k in value if not re.fullmatch(r"[0-9]{1,3}", k))
+        return _fail(place, f"{_shown(number)} is not a page number from 1 to {MAX_PAGE}")
+    bad = next((ch for ch in value if _CONTROL.match(ch)), None) if isinstance(value, str) else None
+    if bad is not None:
+        return _fail(place, f"holds the character U+{ord(bad):04X}, which is not text")
+    template = _PROBLEMS.get(key) or (_OPTIONAL_TEXT if key.rpartition(".")[2] in _TEXTS else None)
+    if template is None:
+        template = message.split(" - at ")[0].replace("`", "")
+    return _fail(place or "edition", template.format(shown=_shown(value), type=type(value).__name__))
 
 
-def _lines_from(value: Any, where: str) -> tuple[tuple[int, ...], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _fail(where, "expected a list of lists of line numbers, one per paragraph")
-    return tuple(_line_numbers(v, f"{where}[{i}]") for i, v in enumerate(value))
-
-
-def _warning_from(obj: Any, where: str) -> EditionWarning:
-    if isinstance(obj, str):
-        return EditionWarning(message=_text(obj, where))
-    if not isinstance(obj, dict) or not isinstance(obj.get("message"), str):
-        raise _fail(where, "expected a string or an object with a message")
-    alternative = obj.get("alternative")
-    return EditionWarning(
-        message=_text(obj["message"], f"{where}.message"),
-        article=_opt_index(obj, "article", where),
-        paragraph=_opt_index(obj, "paragraph", where),
-        lines=_line_numbers(obj.get("lines"), f"{where}.lines"),
-        alternative=_text(alternative, f"{where}.alternative") if isinstance(alternative, str) else None,
-    )
-
-
-def _pages(value: Any) -> dict[str, str]:
-    """The pages' names, {"1": "要闻"}: what the script's section intros say."""
-    if not isinstance(value, dict):
-        raise _fail("pages", "expected an object of page numbers and names")
-    for number, name in value.items():
-        if not re.fullmatch(r"[0-9]{1,3}", number) or not 1 <= int(number) <= MAX_PAGE:
-            raise _fail("pages", f"{_shown(number)} is not a page number from 1 to {MAX_PAGE}")
-        if not isinstance(name, str):
-            raise _fail(f"pages.{number}", "expected a string")
-        _text(name, f"pages.{number}")
-    return value
-
-
-def _dropped_from(obj: Any, where: str) -> DroppedText:
-    if not isinstance(obj, dict) or not isinstance(obj.get("line"), int) or not isinstance(obj.get("text"), str):
-        raise _fail(where, "expected an object with line, text and reason")
-    return DroppedText(line=obj["line"], text=obj["text"], reason=str(obj.get("reason") or ""))
-
-
-_KNOWN = {"paper", "date", "articles", "warnings", "source", "dropped"}
+def _bad_page(pages: dict[str, Any]) -> str:
+    return next(k for k, v in pages.items() if not isinstance(v, str) or _CONTROL.search(v))
 
 
 def edition_from_dict(obj: Any, article: Callable[[int], str] = "articles[{}]".format) -> Edition:
     """The one way into an edition from outside: JSON and Markdown both come through here.
     `article(i)` names the i-th article in messages (Markdown names it by its line)."""
-    if not isinstance(obj, dict):
-        raise _fail("edition", "expected a JSON object")
-    if "articles" not in obj:
-        raise _fail("articles", "missing")
-    articles = obj["articles"]
-    if not isinstance(articles, list):
-        raise _fail("articles", "expected a list")
-    date = _opt_str(obj, "date", "edition")
+    try:
+        doc = msgspec.convert(obj, _EditionDoc, strict=True)
+    except msgspec.ValidationError as exc:
+        raise _problem(obj, exc, article) from None
+    date = doc.date
     if date is not None:
         try:
             date = parse_date(date)
         except ValueError:
             raise _fail("date", f"{_shown(date)} is not an ISO date YYYY-MM-DD") from None
-    warnings = obj.get("warnings") or []
-    if not isinstance(warnings, list):
-        raise _fail("warnings", "expected a list")
-    dropped = obj.get("dropped") or []
-    if not isinstance(dropped, list):
-        raise _fail("dropped", "expected a list")
-    extra = {k: v for k, v in obj.items() if k not in _KNOWN}
-    if extra.get("pages") is not None:
-        extra["pages"] = _pages(extra["pages"])
     return Edition(
-        dropped=tuple(_dropped_from(d, f"dropped[{i}]") for i, d in enumerate(dropped)),
-        articles=tuple(_article_from(a, article(i)) for i, a in enumerate(articles)),
-        paper=_opt_str(obj, "paper", "edition"),
+        articles=tuple(_article(a) for a in doc.articles),
+        paper=doc.paper,
         date=date,
-        warnings=tuple(_warning_from(w, f"warnings[{i}]") for i, w in enumerate(warnings)),
-        source=_opt_str(obj, "source", "edition"),
-        extra=extra,
+        warnings=tuple(_warning(w) for w in doc.warnings or ()),
+        source=doc.source or None,
+        extra={k: v for k, v in obj.items() if k not in _KNOWN},
+        dropped=tuple(DroppedText(line=d.line, text=d.text, reason=d.reason or "") for d in doc.dropped or ()),
+        pages=_pages(doc.pages or {}),
     )
 
 
+def _article(doc: _ArticleDoc) -> Article:
+    return Article(
+        title=doc.title,
+        paragraphs=tuple(doc.paragraphs),
+        page=doc.page,
+        kind=doc.kind,
+        kicker=doc.kicker,
+        subtitle=doc.subtitle,
+        credits=tuple(Credit(role=c.role, name=c.name) for c in doc.credits or ()),
+        dateline=doc.dateline,
+        lines=tuple(tuple(ls or ()) for ls in doc.lines or ()),
+    )
+
+
+def _warning(doc: str | _WarningDoc) -> EditionWarning:
+    if isinstance(doc, str):
+        return EditionWarning(message=doc)
+    return EditionWarning(
+        message=doc.message,
+        article=doc.article,
+        paragraph=doc.paragraph,
+        lines=tuple(doc.lines or ()),
+        alternative=doc.alternative or None,
+    )
+
+
+def _pages(names: dict[str, str]) -> tuple[PageName, ...]:
+    pages: dict[int, PageName] = {}
+    for key, name in names.items():
+        number = int(key)
+        if not 1 <= number <= MAX_PAGE:
+            raise _fail("pages", f"{_shown(key)} is not a page number from 1 to {MAX_PAGE}")
+        if number in pages:
+            raise _fail("pages", f"page {number} is named twice")
+        pages[number] = PageName(number=number, name=name)
+    return tuple(pages.values())
+
+
 def edition_to_dict(edition: Edition) -> dict[str, Any]:
-    out: dict[str, Any] = {"paper": edition.paper, "date": edition.date}
-    if edition.source:
-        out["source"] = edition.source
-    out["articles"] = [
-        {
-            "page": a.page,
-            "kind": a.kind,
-            "kicker": a.kicker,
-            "title": a.title,
-            "subtitle": a.subtitle,
-            "credits": [asdict(c) for c in a.credits],
-            "dateline": a.dateline,
-            "paragraphs": list(a.paragraphs),
-            **({"lines": [list(ls) for ls in a.lines]} if a.lines else {}),
-        }
-        for a in edition.articles
-    ]
-    if edition.warnings:
-        out["warnings"] = [_warning_dict(w) for w in edition.warnings]
-    if edition.dropped:
-        out["dropped"] = [asdict(d) for d in edition.dropped]
+    doc = _EditionDoc(
+        paper=edition.paper,
+        date=edition.date,
+        source=edition.source or UNSET,
+        articles=[
+            _ArticleDoc(
+                page=a.page,
+                kind=cast(Kind, a.kind),
+                kicker=a.kicker,
+                title=a.title,
+                subtitle=a.subtitle,
+                credits=[_CreditDoc(role=c.role, name=c.name) for c in a.credits],
+                dateline=a.dateline,
+                paragraphs=list(a.paragraphs),
+                lines=[list(ls) for ls in a.lines] or UNSET,
+            )
+            for a in edition.articles
+        ],
+        warnings=[
+            _WarningDoc(
+                message=w.message,
+                article=w.article,
+                paragraph=w.paragraph,
+                lines=list(w.lines) or UNSET,
+                alternative=w.alternative or UNSET,
+            )
+            for w in edition.warnings
+        ]
+        or UNSET,
+        dropped=[_DroppedDoc(line=d.line, text=d.text, reason=d.reason) for d in edition.dropped] or UNSET,
+        pages={str(p.number): p.name for p in edition.pages} or UNSET,
+    )
+    out: dict[str, Any] = msgspec.to_builtins(doc)
     for key, value in edition.extra.items():
         out.setdefault(key, value)
-    return out
-
-
-def _warning_dict(w: EditionWarning) -> dict[str, Any]:
-    out: dict[str, Any] = {"message": w.message, "article": w.article, "paragraph": w.paragraph}
-    if w.lines:
-        out["lines"] = list(w.lines)
-    if w.alternative:
-        out["alternative"] = w.alternative
     return out
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from audiopaper.edition import Edition, EditionWarning, edition_from_json
+from audiopaper.edition import Edition, EditionWarning, PageName, edition_from_json
 from audiopaper.errors import InputError
 
 _BOMS = (
@@ -122,14 +122,15 @@ def read_edition(inputs: Sequence[Path]) -> Edition:
     for e in editions:
         warnings += [replace(w, article=None if w.article is None else w.article + offset) for w in e.warnings]
         offset += len(e.articles)
-    pages: dict[str, str] = {}
+    # A page named in several inputs keeps the first input's name (later updates win).
+    pages: dict[int, str] = {}
     for e in reversed(editions):
-        pages.update(e.extra.get("pages") or {})
+        pages.update((p.number, p.name) for p in e.pages)
     return Edition(
         articles=tuple(a for e in editions for a in e.articles),
         paper=next((e.paper for e in editions if e.paper), None),
         date=next((e.date for e in editions if e.date), None),
         warnings=tuple(warnings),
         source=", ".join(p.name for p in inputs),
-        extra={"pages": pages} if pages else {},
+        pages=tuple(PageName(number, name) for number, name in pages.items()),
     )

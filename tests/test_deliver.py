@@ -564,3 +564,21 @@ def test_a_clip_the_station_will_not_give_back_is_a_failure_and_is_tried_again(t
         result = deliver(out, cfg, env=env)
         assert result.exit_code == 0, result.output
         assert {m["path"].split("/")[1] for m in station.playlist(7)} == {"2024-05-19"}
+
+
+@pytest.mark.parametrize(
+    ("damage", "named"),
+    [
+        ({"date": "2024-05-32"}, "date: '2024-05-32' is not a date YYYY-MM-DD"),
+        ({"clips": [{"index": "1"}]}, "clips[0].index: expected int, got str"),
+    ],
+)
+def test_a_damaged_manifest_is_named_before_anything_is_sent(tmp_path: Path, damage: dict, named: str):
+    out = edition(tmp_path)
+    path = out / DATE / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text("utf-8")), **damage}), encoding="utf-8")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    result = deliver(out, config(tmp_path, f'[deliver.station]\ntype = "folder"\npath = "{drop}"\n'))
+    assert one_line_error(result) == f"Error: cannot deliver: {DATE}/manifest.json is unreadable ({named})"
+    assert not any(drop.iterdir())

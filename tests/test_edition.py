@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from audiopaper.edition import comparable, edition_from_json, edition_to_json
+from audiopaper.edition import PageName, comparable, edition_from_json, edition_to_json
 from audiopaper.errors import InputError
 from audiopaper.normalize import edition_from_markdown
 from tests.conftest import SAMPLE_GOLD
@@ -43,7 +43,7 @@ def test_comparison_ignores_width_and_whitespace():
         ('{"articles": [{"title": "t", "paragraphs": [], "page": 0}]}', "articles[0].page"),
         ('{"articles": [{"title": "t", "paragraphs": [], "credits": [{"role": "记者"}]}]}', "credits[0].name"),
         ('{"date": "2022/10/12", "articles": []}', "date"),
-        ('{"paper": 5, "articles": []}', "edition.paper"),
+        ('{"paper": 5, "articles": []}', "malformed edition: paper: expected a string"),
     ],
 )
 def test_malformed_editions_name_the_field(text: str, field: str):
@@ -92,3 +92,27 @@ def test_a_front_matter_date_is_checked_as_the_json_date_is(date: str):
 def test_markdown_front_matter_keeps_what_it_does_not_know_as_json_does():
     edition = edition_from_markdown("---\npaper: 临溪日报\nlayout: 5\n---\n\n# 标题\n\n正文。\n")
     assert edition.extra == {"layout": "5"} and edition.paper == "临溪日报"
+
+
+def test_pages_are_read_and_written_in_their_json_shape():
+    text = '{"articles": [], "pages": {"2": "经济", "1": "要闻"}}'
+    edition = edition_from_json(text)
+    assert edition.pages == (PageName(2, "经济"), PageName(1, "要闻"))
+    assert (edition.page_name(1), edition.page_name(2), edition.page_name(3)) == ("要闻", "经济", None)
+    written = edition_to_json(edition)
+    assert written.endswith('\n "pages": {\n  "2": "经济",\n  "1": "要闻"\n }\n}\n')
+    assert edition_from_json(written) == edition
+
+
+@pytest.mark.parametrize(
+    ("pages", "named"),
+    [
+        ('{"1": "要闻", "01": "经济"}', "pages: page 1 is named twice"),
+        ('{"0": "要闻"}', "pages: '0' is not a page number from 1 to 999"),
+        ('{"1": "要闻", "2": 2}', "pages.2: expected a string"),
+        ('{"1": "要闻", "一": "经济"}', "pages: '一' is not a page number from 1 to 999"),
+    ],
+)
+def test_bad_page_names_are_named(pages: str, named: str):
+    with pytest.raises(InputError, match=re.escape(named)):
+        edition_from_json('{"articles": [], "pages": ' + pages + "}")

@@ -211,6 +211,50 @@ def test_an_edition_that_cannot_be_published_is_named_and_the_feed_kept(out: Pat
     assert (out / "feed.xml").read_bytes() == before  # every published episode still in it
 
 
+DAMAGES = [
+    # (what an edit did to the manifest, where the message says the damage is)
+    (
+        "a clip's duration as text",
+        lambda m: m["clips"][1].update(duration_ms="3 s"),
+        "clips[1].duration_ms: expected int",
+    ),
+    ("a clip without its file", lambda m: m["clips"][0].pop("file"), "clips[0].file: missing"),
+    ("a clip that is a string", lambda m: m["clips"].insert(0, "01.mp3"), "clips[0]: expected object, got str"),
+    ("a credit's name a number", lambda m: m["clips"][2]["credits"][0].update(name=7), "clips[2].credits[0].name"),
+    ("the audio file a list", lambda m: m.update(edition_file=["edition.mp3"]), "edition_file: expected str"),
+    ("complete as text", lambda m: m.update(complete="yes"), "complete: expected bool"),
+    ("no clips", lambda m: m.pop("clips"), "clips: missing"),
+    ("the clips an object", lambda m: m.update(clips={"1": {}}), "clips: expected array, got object"),
+    ("no such day", lambda m: m.update(date="2024-02-30"), "date: '2024-02-30' is not a date YYYY-MM-DD"),
+]
+
+
+@pytest.mark.parametrize(("what", "damage", "named"), DAMAGES, ids=[d[0] for d in DAMAGES])
+def test_a_damaged_manifest_is_named_with_its_field(out: Path, what: str, damage, named: str) -> None:
+    write_feed(out, SETTINGS)
+    before = (out / "feed.xml").read_bytes()
+    path = out / "2024-05-16" / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    damage(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["feed", "--out", str(out), "--base-url", BASE_URL])
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert f"2024-05-16/manifest.json is unreadable ({named}" in message, message
+    assert (out / "feed.xml").read_bytes() == before
+
+
+def test_a_manifest_read_back_is_written_byte_for_byte(out: Path) -> None:
+    # Fields left at their defaults included: a manifest that went through a reader loses nothing.
+    path = out / "2024-05-18" / "manifest.json"
+    before = path.read_bytes()
+    manifest = read_manifest(path.parent)
+    assert manifest is not None and manifest.version == 1 and manifest.failed == []
+    write_manifest(manifest, path.parent)
+    assert path.read_bytes() == before
+
+
 def test_empty_out_gives_a_valid_feed(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

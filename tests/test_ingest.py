@@ -1,13 +1,15 @@
-"""Encodings e-paper exports arrive in, detected without being told."""
+"""Encodings e-paper exports arrive in, detected without being told; inputs read as one edition."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from audiopaper.edition import edition_to_json
 from audiopaper.errors import InputError
-from audiopaper.ingest import RawPage, read_input
+from audiopaper.ingest import RawPage, read_edition, read_input
 from tests.conftest import SAMPLE_TXT
 
 TEXT = SAMPLE_TXT.read_text("utf-8")[:3000]
@@ -55,3 +57,18 @@ def test_an_implausibly_large_input_is_refused_before_it_is_read_whole(tmp_path,
     page.write_text("平湖日报" * 400, encoding="utf-8")
     with pytest.raises(InputError, match="is over"):
         ingest.read_input(page)
+
+
+def test_editions_read_together_keep_every_pages_name(tmp_path: Path):
+    # Two days' worth of pages in two files: the first file's name for a page it shares wins.
+    (tmp_path / "a.json").write_text(
+        '{"articles": [{"title": "甲", "paragraphs": ["正文。"], "page": 1}], "pages": {"1": "要闻"}}', "utf-8"
+    )
+    (tmp_path / "b.json").write_text(
+        '{"articles": [{"title": "乙", "paragraphs": ["正文。"], "page": 2}], "pages": {"2": "综合", "1": "头版"}}',
+        "utf-8",
+    )
+    edition = read_edition([tmp_path / "a.json", tmp_path / "b.json"])
+    assert [a.title for a in edition.articles] == ["甲", "乙"]
+    assert sorted((p.number, p.name) for p in edition.pages) == [(1, "要闻"), (2, "综合")]
+    assert json.loads(edition_to_json(edition))["pages"] == {"2": "综合", "1": "要闻"}

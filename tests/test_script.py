@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audiopaper.core.chinese import cut
-from audiopaper.edition import Article, Credit, Edition, edition_from_json
+from audiopaper.edition import Article, Credit, Edition, PageName, edition_from_json
 from audiopaper.script import (
     build_script,
     credits_line,
@@ -80,7 +80,7 @@ def test_notices_never_reach_the_script():
 
 def test_sections_follow_the_papers_pages_with_their_names():
     edition = edition_from_json(SHORT.read_text("utf-8"))
-    edition = Edition(articles=edition.articles, paper="临溪日报", date=None, extra={"pages": {"1": "要闻"}})
+    edition = Edition(articles=edition.articles, paper="临溪日报", date=None, pages=(PageName(1, "要闻"),))
     script = build_script(edition, "临溪日报")
     assert [s.title for s in script.sections] == ["第1版，要闻", "第2版"]
     assert [seg.spoken for s in script.sections for seg in s.intro] == ["下面请听第一版，要闻。", "接下来请听第二版。"]

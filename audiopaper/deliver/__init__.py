@@ -32,7 +32,7 @@ from audiopaper.deliver.liquidsoap import LiquidsoapTarget
 from audiopaper.deliver.state import DeliveryState
 from audiopaper.errors import InputError
 from audiopaper.publish.layout import edition_dirs
-from audiopaper.publish.manifest import ManifestError, load_manifest
+from audiopaper.publish.manifest import Manifest, ManifestError, load_manifest
 
 TARGETS: dict[str, type[Target]] = {
     cls.NAME: cls for cls in (FolderTarget, AzuraCastTarget, LibreTimeTarget, LiquidsoapTarget)
@@ -111,7 +111,7 @@ def deliver_edition(out: Path, date: str, targets: list[Target]) -> list[TargetR
     return [_deliver(target, folder, manifest, state) for target in targets]
 
 
-def _deliver(target: Target, folder: Path, manifest: Any, state: DeliveryState) -> TargetReport:
+def _deliver(target: Target, folder: Path, manifest: Manifest, state: DeliveryState) -> TargetReport:
     report = TargetReport(target.name, target.NAME, manifest.date)
     clips = clips_of(folder, manifest, target.options["expire_days"])
     editions = state.editions(target.name)

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from audiopaper.edition import Article, Credit, DroppedText, Edition, EditionWarning
+from audiopaper.edition import Article, Credit, DroppedText, Edition, EditionWarning, PageName
 from audiopaper.normalize import credits as cr
 from audiopaper.normalize import headlines as hl
 from audiopaper.normalize import jumps, kinds, layout, words
@@ -494,7 +494,7 @@ def normalize_text(text: str, source: str | None = None, ledger: Ledger | None =
         ledger.add_raw(d.line, d.col, d.text, Destination(d.reason))
     paper = next((p.paper for p in pages if p.paper), None)
     date = next((p.date for p in pages if p.date), None)
-    names = {str(p.number): p.name for p in pages if p.name}
+    names = {p.number: p.name for p in pages if p.name}
     drafts: list[Draft] = []
     every: list[Seg] = []
     for page in pages:
@@ -739,7 +739,6 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
     _settle_the_rest(every, index_of, placed_heads, ledger, warnings)
     if not articles:
         warnings.append(EditionWarning(message="no articles found in the input"))
-    extra = {"pages": names} if names else {}
     dropped = tuple(
         DroppedText(line=e.line, text=e.text, reason=e.dest.field)
         for e in sorted((e for e in ledger.entries if e.dest.article is None), key=lambda e: (e.line, e.start))
@@ -750,7 +749,7 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
         date=date,
         warnings=tuple(warnings),
         source=source,
-        extra=extra,
+        pages=tuple(PageName(number, name) for number, name in names.items()),
         dropped=dropped,
     )
 

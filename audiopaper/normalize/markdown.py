@@ -62,8 +62,8 @@ def edition_to_markdown(edition: Edition) -> str:
     out.append(f"date: {edition.date or ''}")
     if edition.source:
         out.append(f"source: {edition.source}")
-    pages = edition.extra.get("pages") if isinstance(edition.extra, dict) else None
-    if pages:
+    if edition.pages:
+        pages = {str(p.number): p.name for p in edition.pages}
         out.append(f"pages: {json.dumps(pages, ensure_ascii=False)}")
     out.append("---")
     for a in edition.articles:

@@ -71,14 +71,13 @@ def edition_to_text(
 ) -> str:
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}")
-    names = edition.extra.get("pages", {}) if isinstance(edition.extra, dict) else {}
     pages: dict[int, list[Article]] = {}
     for a in edition.articles:
         pages.setdefault(a.page or 1, []).append(a)
     blocks: list[str] = []
     for number in sorted(pages):
         lines: list[str] = []
-        header = _header(edition, number, names.get(str(number)))
+        header = _header(edition, number, edition.page_name(number))
         if header:
             lines.append(header)
         for a in pages[number]:

@@ -80,7 +80,7 @@ def keep(settings: Settings) -> int | None:
 def _built_at(text: str) -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(text)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
@@ -97,33 +97,23 @@ def edition_view(folder: Path, manifest: Manifest, date: str | None = None) -> E
         dt.date.fromisoformat(date)
     except ValueError:
         return None
-    audio = inside(folder, manifest.edition_file) if isinstance(manifest.edition_file, str) else None
+    # The manifest's types were checked as it was read (load_manifest); what is left to check
+    # is what types cannot say: that its files are there, inside the folder.
+    audio = inside(folder, manifest.edition_file)
     if audio is None:
         return None
-
-    articles = []
-    for clip in manifest.clips:
-        try:
-            article = _article_view(folder, date, clip)
-        except (TypeError, ValueError, AttributeError):
-            article = None  # a hand-edited manifest with a malformed clip loses that clip only
-        if article is not None:
-            articles.append(article)
-    try:
-        duration_ms = max(int(manifest.edition_duration_ms), 0)
-    except (TypeError, ValueError):
-        duration_ms = 0
+    articles = tuple(a for a in (_article_view(folder, date, clip) for clip in manifest.clips) if a is not None)
     return EditionView(
         date=date,
         paper=line(manifest.paper) or DEFAULT_PAPER,
         audio=f"{date}/{audio}",
         bytes=(folder / audio).stat().st_size,
-        duration_ms=duration_ms,
+        duration_ms=max(manifest.edition_duration_ms, 0),
         vtt=_rel(folder, date, manifest.edition_vtt),
         chapters=_rel(folder, date, manifest.chapters_file),
-        articles=tuple(articles),
+        articles=articles,
         built_at=_built_at(manifest.built_at),
-        complete=bool(manifest.complete),
+        complete=manifest.complete,
         low_audio=_rel(folder, date, EDITION_LOW),
         low_bytes=(folder / EDITION_LOW).stat().st_size if inside(folder, EDITION_LOW) else 0,
         # The book's zip only with its folder: a zip left from a build switched off since is stale.
@@ -132,30 +122,26 @@ def edition_view(folder: Path, manifest: Manifest, date: str | None = None) -> E
     )
 
 
-def _rel(folder: Path, date: str, path: object) -> str | None:
-    found = inside(folder, path) if isinstance(path, str) else None
+def _rel(folder: Path, date: str, path: str | None) -> str | None:
+    found = inside(folder, path)
     return f"{date}/{found}" if found else None
 
 
 def _article_view(folder: Path, date: str, clip: ClipEntry) -> ArticleView | None:
-    clip_audio = inside(folder, clip.file) if isinstance(clip.file, str) else None
+    clip_audio = inside(folder, clip.file)
     if clip_audio is None:
         return None  # a listener can't play it, so neither page nor feed offers it
-    credits = tuple(
-        Credit(line(c.get("role")), line(c.get("name")))
-        for c in clip.credits
-        if isinstance(c, dict) and line(c.get("name"))
-    )
+    credits = tuple(Credit(line(c.role), line(c.name)) for c in clip.credits if line(c.name))
     return ArticleView(
-        index=int(clip.index),
-        title=line(clip.title) or f"第{int(clip.index)}篇",
+        index=clip.index,
+        title=line(clip.title) or f"第{clip.index}篇",
         kicker=line(clip.kicker),
         subtitle=line(clip.subtitle),
         credits=credits,
         audio=f"{date}/{clip_audio}",
         bytes=(folder / clip_audio).stat().st_size,
-        duration_ms=max(int(clip.duration_ms), 0),
-        transcript=tuple(p for p in (clean(t).strip() for t in clip.transcript if isinstance(t, str)) if p),
+        duration_ms=max(clip.duration_ms, 0),
+        transcript=tuple(p for p in (clean(t).strip() for t in clip.transcript) if p),
         vtt=_rel(folder, date, clip.vtt),
         section=line(section_name(clip)),
     )
@@ -182,9 +168,7 @@ def editions(out: Path, staged: Mapping[str, Path] | None = None) -> list[Editio
             continue
         view = edition_view(folder, manifest, date=date)
         if view is None:
-            problems.append(
-                f"{date} has no {manifest.edition_file if isinstance(manifest.edition_file, str) else 'audio'}"
-            )
+            problems.append(f"{date} has no {manifest.edition_file or 'audio'}")
         else:
             found.append(view)
     if problems:

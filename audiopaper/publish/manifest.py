@@ -1,13 +1,21 @@
 """The manifest: what an edition folder holds. The feed and pages are rebuilt from these, so
-no edition is lost when one build fails or a feed is regenerated."""
+no edition is lost when one build fails or a feed is regenerated.
+
+The dataclasses below are its declared JSON form: written field by field in their order, and
+read back through msgspec, which checks every field's type, so a damaged manifest is refused
+by name (`clips[2].duration_ms: expected int, got str`) instead of failing somewhere later."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
+import msgspec
+
+from audiopaper.edition import Credit
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.publish.layout import MANIFEST, edition_dirs
 
@@ -22,7 +30,7 @@ class ClipEntry:
     subtitle: str | None
     kind: str
     page: int | None
-    credits: list[dict[str, str]]
+    credits: tuple[Credit, ...]  # written as the edition writes them: [{"role": ..., "name": ...}]
     file: str  # relative to the edition folder
     bytes: int
     duration_ms: int
@@ -40,9 +48,9 @@ class ClipEntry:
 def section_name(clip: ClipEntry) -> str:
     """The section a clip belongs to: as the script named it, else by its page (manifests
     from before sections were recorded), else one section for the whole edition."""
-    if isinstance(clip.section, str) and clip.section.strip():
+    if clip.section and clip.section.strip():
         return clip.section.strip()
-    if isinstance(clip.page, int):
+    if clip.page is not None:
         return f"第{clip.page}版"
     return "本期报道"
 
@@ -70,8 +78,17 @@ class Manifest:
     service: dict[str, int] | None = None
     version: int = VERSION
 
+    def __post_init__(self) -> None:
+        # What a type cannot say; msgspec reports it as the manifest's damage, like a type.
+        try:
+            dt.date.fromisoformat(self.date)
+        except ValueError:
+            raise ValueError(f"date: {self.date[:40]!r} is not a date YYYY-MM-DD") from None
+
 
 def write_manifest(manifest: Manifest, folder: Path) -> None:
+    # asdict, not msgspec.to_builtins: a manifest msgspec read keeps its defaults on the class,
+    # which to_builtins would leave out; every field is written, always.
     atomic_write_text(folder / MANIFEST, json.dumps(asdict(manifest), ensure_ascii=False, indent=1) + "\n")
 
 
@@ -83,14 +100,33 @@ def load_manifest(folder: Path) -> Manifest:
     """The folder's manifest; ManifestError when it has none or an unreadable one."""
     path = folder / MANIFEST
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        clips = [ClipEntry(**c) for c in data.pop("clips")]
-        return Manifest(clips=clips, **data)
+        return msgspec.json.decode(path.read_bytes(), type=Manifest, strict=True)
     except FileNotFoundError:
         raise ManifestError(f"{folder.name} has no {MANIFEST}") from None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+    except msgspec.ValidationError as exc:
+        raise ManifestError(f"{folder.name}/{MANIFEST} is unreadable ({_field_problem(exc)})") from None
+    except (OSError, msgspec.DecodeError, RecursionError) as exc:
         reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc).splitlines()[0][:80]
         raise ManifestError(f"{folder.name}/{MANIFEST} is unreadable ({reason})") from None
+
+
+_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_MISSING = re.compile(r"^Object missing required field `(?P<name>\w+)`")
+
+
+def _field_problem(exc: msgspec.ValidationError) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.clips[2].bytes`" as "clips[2].bytes:
+    expected int, got str": the field first, as the edition's messages name theirs."""
+    message = str(exc)
+    at = _AT.search(message)
+    path = at.group("path") if at else ""
+    problem = message[: at.start()] if at else message
+    missing = _MISSING.match(problem)
+    if missing:
+        path, problem = ".".join(p for p in (path, missing.group("name")) if p), "missing"
+    problem = problem.replace("`", "")
+    problem = problem[:1].lower() + problem[1:]
+    return f"{path}: {problem}"[:120] if path else problem[:120]
 
 
 def read_manifest(folder: Path) -> Manifest | None:

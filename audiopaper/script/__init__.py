@@ -400,10 +400,9 @@ def _texts(article: Article) -> list[str]:
     return [t for t in (article.kicker, article.title, article.subtitle, *article.paragraphs) if t]
 
 
-def _page_title(page: int | None, names: Mapping[str, str], wording: Mapping[str, str]) -> str | None:
+def _page_title(page: int | None, name: str | None, wording: Mapping[str, str]) -> str | None:
     if page is None:
         return None
-    name = names.get(str(page))
     key = "page_named" if name else "page_plain"
     return wording[key].format(number=page, name=name or "")
 
@@ -439,13 +438,12 @@ def build_script(
         paused = words["rundown_joiner"].join(headline_pauses(a.title) for a in lead)
         spoken_opening += words["rundown"].format(headlines=paused)
 
-    pages: dict[str, str] = dict(edition.extra.get("pages") or {})
     groups: list[tuple[str | None, list[Article]]] = []
     if sections == "topics":
         groups = list(_group_by_topic(articles, topics or default_topics()))
     else:
         for article in articles:
-            title = _page_title(article.page, pages, words)
+            title = _page_title(article.page, edition.page_name(article.page), words)
             if groups and groups[-1][1][-1].page == article.page:
                 groups[-1][1].append(article)
             else:
