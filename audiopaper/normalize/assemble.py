@@ -685,6 +685,16 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
                     tuple(x.src for x in d.lines if isinstance(x, HeadLine)),
                 )
             )
+        if roles.count("kicker") == 2:
+            seg.notes.append(
+                Note(
+                    f"two headline lines read as one kicker, wrapped: {d.kicker}",
+                    "a kicker, then the title, then a subtitle",
+                    tuple(
+                        x.src for x, r in zip(d.lines, roles, strict=True) if r == "kicker" and isinstance(x, HeadLine)
+                    ),
+                )
+            )
         for line, role in zip(d.lines, roles, strict=True):
             if isinstance(line, HeadLine):
                 dest = Destination(role, index) if role != "rule" else Destination("rule line")
