@@ -25,8 +25,8 @@ def terminated(text: str) -> bool:
         return True
     if t[-1] in _TERMINAL or kinds.ends_with_contact(text) or kinds.ends_with_photo_credit(text):
         return True
-    # A byline in brackets closes an article or a brief's item: ……(记者 王磊)
-    return text.rstrip(" \u3000")[-1:] in ")）" and cr.ends_with_credits(text)
+    # A byline closes an article or a brief's item: ……(记者 王磊), ……。记者 王磊
+    return cr.ends_with_credits(text)
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,18 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
                 # A byline after the text, with nothing after it to open: the article's
                 # closing credit, (见习记者 孙七) or ■记者 赵六 printed at its end.
                 cur.closed = True
+            elif cur is not None and _closes_before_dateline(cur, text, nxt, nxt_kind):
+                # A bare byline between one article's last sentence and the next one's
+                # dateline: the article before it has no byline, so this is its closing one.
+                cur.closed = True
+                if not cr.split_dateline(nxt or "")[1]:
+                    cur.notes.append(
+                        Note(
+                            f"a byline between two articles was read as the end of the one before: {text}",
+                            "the byline of the article after it",
+                            tuple(whole),
+                        )
+                    )
             elif cur is None or cur.paras or cur.closed:
                 new(u.index).started = True
             else:
@@ -270,6 +282,22 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
 
 
 _JUMP = Destination("jump marker")
+
+
+def _closes_before_dateline(cur: Seg, byline: str, nxt: str | None, nxt_kind: str | None) -> bool:
+    """A byline on a line of its own after an article's text and before another's dateline
+    closes the article before, when that one has no byline and this one is not set as an
+    opening byline box (■记者 ……)."""
+    return bool(
+        cur.paras
+        and not cur.closed
+        and not cur.credits
+        and nxt_kind == "body"
+        and nxt
+        and byline.lstrip(" \u3000")[:1] not in cr.BULLETS
+        and terminated(cur.paras[-1].text)
+        and cr.split_dateline(nxt)[0] is not None
+    )
 
 
 def _items_bylined(seg: Seg) -> bool:

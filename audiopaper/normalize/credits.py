@@ -266,11 +266,38 @@ def ends_with_credits(text: str) -> bool:
 
 
 def split_trailing_credits(text: str) -> tuple[str, list[Credit]]:
-    """A paragraph ending in (记者 A 通讯员 B): the text, and the credits."""
-    m = _TRAILING.search(text)
-    if not m:
+    """A paragraph ending in (记者 A 通讯员 B), or in 记者 A run on after its last sentence:
+    the text, and the credits."""
+    last = text.rstrip(" \u3000")[-1:]
+    if last in ")）":
+        m = _TRAILING.search(text)
+        if not m:
+            return text, []
+        parsed = parse_credits(m.group("inner"))
+        if parsed is None:
+            return text, []
+        return text[: m.start()].rstrip(), parsed
+    return _split_bare_trailing(text)
+
+
+# A byline printed after the last sentence without brackets: ……方便多了。记者 赵敏. Only a
+# staff role opens one (记者, 通讯员, …): a bare name or 文/图 after a sentence may be text.
+_BARE_ROLE = re.compile(r"(?:本报)?(?:特约|见习|实习|首席|融媒|全媒体)?(?:记者|通讯员)|实习生|摄影记者|撰稿")
+_BARE_TRAILING = re.compile(
+    r"[。！？!?…”’」』][\s\u3000]*(?P<by>[^\s\u3000。！？!?…”’,，;；:：()（）“‘][^。！？!?…”’,，;；:：()（）“‘]{2,30})$"
+)
+
+
+def _split_bare_trailing(text: str) -> tuple[str, list[Credit]]:
+    tail = text.rstrip(" \u3000")[-34:]
+    # Most paragraphs end in a sentence's punctuation, and those that do not name no role.
+    if not tail or not ("\u4e00" <= tail[-1] <= "\u9fff") or not _BARE_ROLE.search(tail):
         return text, []
-    parsed = parse_credits(m.group("inner"))
+    m = _BARE_TRAILING.search(tail)
+    if not m or not _BARE_ROLE.match(m.group("by")):
+        return text, []
+    parsed = parse_credits(m.group("by"))
     if parsed is None:
         return text, []
-    return text[: m.start()].rstrip(), parsed
+    cut = len(text.rstrip(" \u3000")) - len(tail) + m.start("by")
+    return text[:cut].rstrip(" \u3000"), parsed
