@@ -269,6 +269,7 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
                 and not terminated(cur.paras[-1].text)
                 and not bullet
                 and not kinds.list_break(cur.paras[-1].text, text)
+                and not _next_item(cur, text)
             ):
                 _join(cur.paras[-1], para, warn_joins)
             else:
@@ -278,10 +279,63 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
         for m in markers:
             if m.outward and cur is not None:
                 _apply_marker(m, cur, new, u.index)
+    for seg in segs:
+        _rejoin_cut_items(seg)
     return segs
 
 
 _JUMP = Destination("jump marker")
+
+
+def _next_item(seg: Seg, text: str) -> bool:
+    """Does text open the item after the last numbered one (2. after 1.)? Then the item
+    before it was cut by a column break, and its rest is printed elsewhere."""
+    number = kinds.item_number(text)
+    if number is None or number < 2:
+        return False
+    for p in reversed(seg.paras):
+        before = kinds.item_number(p.text)
+        if before is not None:
+            return before == number - 1
+    return False
+
+
+def _rejoin_cut_items(seg: Seg) -> None:
+    """Numbered items cut by a column break: the rest of a cut item, printed after the
+    list's finished items, goes back to it, so the items stay whole and in order."""
+    paras = seg.paras
+    if len(paras) < 3:
+        return
+    numbers = [kinds.item_number(p.text) for p in paras]
+    if sum(n is not None for n in numbers) < 2:
+        return
+    i = 0
+    while i < len(paras) - 1:
+        if numbers[i] is None or terminated(paras[i].text) or numbers[i + 1] is None:
+            i += 1
+            continue
+        # Item i was cut: the next item follows it. Its rest is the first unnumbered piece
+        # after the items that follow, when the item before that piece is finished.
+        j = i + 1
+        while j < len(paras) and numbers[j] is not None:
+            j += 1
+        if j == len(paras) or not terminated(paras[j - 1].text):
+            i += 1
+            continue
+        piece = paras[j]
+        if jumps.continuation_score(paras[i].text, piece.text) < 1.0:
+            paras[i].notes.append(
+                Note(
+                    f"the rest of a numbered item cut by a column break was put back: …{paras[i].text[-8:]}|"
+                    f"{piece.text[:8]}…",
+                    "a paragraph of its own after the list",
+                    tuple(paras[i].src[-1:] + piece.src[:1]),
+                )
+            )
+        _join(paras[i], piece)
+        del paras[j]
+        del numbers[j]
+        i += 1
 
 
 def _closes_before_dateline(cur: Seg, byline: str, nxt: str | None, nxt_kind: str | None) -> bool:

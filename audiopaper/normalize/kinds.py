@@ -42,6 +42,23 @@ _SUBHEAD = re.compile(
 )
 
 
+# A numbered item of a list or a brief column: 1. 1、 (1) ①
+_ITEM_NUMBER = re.compile(r"^[\s\u3000]*(?:([0-9]{1,2})[.、．](?![0-9])|[(（]([0-9]{1,2})[)）]|([①-⑳]))")
+_ITEM_FIRST = frozenset("0123456789(（①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳ \u3000")
+
+
+def item_number(text: str) -> int | None:
+    """1.…, 2、…, (3)…, ④… -> the item's number; None for text that is no numbered item."""
+    if not text or text[0] not in _ITEM_FIRST:
+        return None
+    m = _ITEM_NUMBER.match(text)
+    if not m:
+        return None
+    if m.group(3):
+        return ord(m.group(3)) - ord("①") + 1
+    return int(m.group(1) or m.group(2))
+
+
 def ends_with_photo_credit(text: str) -> bool:
     tail = text.rstrip(" \u3000")
     # Only the end matters, and most text does not end in 摄: look no further then.
