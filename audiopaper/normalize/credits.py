@@ -294,7 +294,8 @@ def _split_bare_trailing(text: str) -> tuple[str, list[Credit]]:
     if not tail or not ("\u4e00" <= tail[-1] <= "\u9fff") or not _BARE_ROLE.search(tail):
         return text, []
     m = _BARE_TRAILING.search(tail)
-    if not m or not _BARE_ROLE.match(m.group("by")):
+    if not m or not _BARE_ROLE.match(m.group("by")) or tail.endswith(("摄", "摄影")):
+        # A caption's 记者 王磊 摄 stays in its text, as captions print it (see kinds).
         return text, []
     parsed = parse_credits(m.group("by"))
     if parsed is None:

@@ -59,6 +59,10 @@ def item_number(text: str) -> int | None:
     return int(m.group(1) or m.group(2))
 
 
+# A caption says what the picture shows: 图为……, 上图:……, 图①……
+_CAPTION_SAYS = re.compile(r"(?:^|[。！？!?”][\s\u3000]*)(?:图为|[上下左右]图[:：为]|图[①-⑨0-9一二三][:：])")
+
+
 def ends_with_photo_credit(text: str) -> bool:
     tail = text.rstrip(" \u3000")
     # Only the end matters, and most text does not end in 摄: look no further then.
@@ -121,7 +125,11 @@ def kind_of(title: str, paragraphs: list[str], credits: list[Credit], dateline: 
     photo = bool(credits) and all(c.role == "摄影" for c in credits)
     # Captions that each close on their own 摄 are photos even without a credit line.
     photo = photo or (not credits and bool(paragraphs) and all(ends_with_photo_credit(p) for p in paragraphs))
-    if photo and dateline is None and len(paragraphs) <= 2 and sum(map(len, paragraphs)) <= 400:
+    # A caption may open on a dateline like any report (本报讯 ……(记者 王磊 摄)): credited
+    # to its photographers alone and a caption's length, it is a photo all the same.
+    # So is text that says what the picture shows (图为……) and credits no reporter.
+    photo = photo or (all(c.role == "摄影" for c in credits) and any(_CAPTION_SAYS.search(p[:300]) for p in paragraphs))
+    if photo and len(paragraphs) <= 2 and sum(map(len, paragraphs)) <= 400:
         return "photo"
     return "news"
 
