@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from audiopaper.edition import Credit
-from audiopaper.normalize.credits import BULLETS
+from audiopaper.normalize.credits import BULLETS, photographer
 
 _BRIEF_TITLE = re.compile(
     r"(简讯|快讯|短讯|简报|速递|速览|一句话新闻|新闻集锦|动态|资讯|要闻速览|图片新闻)[\s\u3000]*$"
@@ -63,10 +63,20 @@ def item_number(text: str) -> int | None:
 _CAPTION_SAYS = re.compile(r"(?:^|[。！？!?”][\s\u3000]*)(?:图为|[上下左右]图[:：为]|图[①-⑨0-9一二三][:：])")
 
 
+_CAPTION_NAMES = re.compile(r"[\u4e00-\u9fff·]+")
+
+
 def ends_with_photo_credit(text: str) -> bool:
     tail = text.rstrip(" \u3000")
     # Only the end matters, and most text does not end in 摄: look no further then.
-    return tail.endswith(("摄", "摄影")) and bool(_CAPTION_END.search(tail[-40:]))
+    if not tail.endswith(("摄", "摄影")):
+        return False
+    m = _CAPTION_END.search(tail[-40:])
+    if not m:
+        return False
+    # Only names a photographer can have: ……“太美了!”游人拍摄 is running text.
+    names = _CAPTION_NAMES.findall(m.group(0)[1:].rstrip(" \u3000").removesuffix("影").removesuffix("摄"))
+    return all(photographer(n) for n in names)
 
 
 def list_break(left: str, right: str) -> bool:
