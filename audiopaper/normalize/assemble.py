@@ -137,6 +137,9 @@ def _classify(units: list[layout.Unit]) -> list[str]:
         nxt = kinds_[i + 1] if i + 1 < len(kinds_) else None
         if hl.is_subtitle(t):
             kinds_[i] = "head"
+        elif i > 0 and _in_list(units[i - 1].text, t):
+            # 1.加强组织领导 after 如下: or after item 1: a list's item, short as it is.
+            kinds_[i] = "body"
         elif prev_body and words.crosses_word(units[i - 1].text, t):
             kinds_[i] = "body"
         elif (
@@ -158,6 +161,15 @@ def _classify(units: list[layout.Unit]) -> list[str]:
         else:
             kinds_[i] = "head"
     return kinds_
+
+
+def _in_list(before: str, line: str) -> bool:
+    number = kinds.item_number(line)
+    if number is None:
+        return False
+    if number == 1:
+        return before.rstrip(" \u3000")[-1:] in ":："
+    return kinds.item_number(before) == number - 1
 
 
 def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn_joins: bool = True) -> list[Seg]:
@@ -270,6 +282,7 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
                 and not bullet
                 and not kinds.list_break(cur.paras[-1].text, text)
                 and not _next_item(cur, text)
+                and not _phrase_items(cur)
             ):
                 _join(cur.paras[-1], para, warn_joins)
             else:
@@ -300,6 +313,22 @@ def _next_item(seg: Seg, text: str) -> bool:
     return False
 
 
+def _phrase_items(seg: Seg) -> bool:
+    """Does seg end on a list of items printed as bare phrases (1.加强组织领导 2.强化……)?
+    Its last item is as unfinished as the others, and no column break cut it."""
+    if len(seg.paras) < 2:
+        return False
+    last = kinds.item_number(seg.paras[-1].text)
+    if last is None or last < 2:
+        return False
+    before = seg.paras[-2].text
+    return kinds.item_number(before) == last - 1 and not _item_done(before)
+
+
+def _item_done(text: str) -> bool:
+    return terminated(text) or text.rstrip(_CLOSERS)[-1:] in ";；:："
+
+
 def _rejoin_cut_items(seg: Seg) -> None:
     """Numbered items cut by a column break: the rest of a cut item, printed after the
     list's finished items, goes back to it, so the items stay whole and in order."""
@@ -309,9 +338,14 @@ def _rejoin_cut_items(seg: Seg) -> None:
     numbers = [kinds.item_number(p.text) for p in paras]
     if sum(n is not None for n in numbers) < 2:
         return
+    # Only a list whose items end as sentences or clauses can show one of them cut: items
+    # printed as bare phrases (1.加强组织领导) are all unfinished, and none was cut.
+    open_items = [k for k, n in enumerate(numbers) if n is not None and not _item_done(paras[k].text)]
+    if len(open_items) != 1:
+        return
     i = 0
     while i < len(paras) - 1:
-        if numbers[i] is None or terminated(paras[i].text) or numbers[i + 1] is None:
+        if numbers[i] is None or _item_done(paras[i].text) or numbers[i + 1] is None:
             i += 1
             continue
         # Item i was cut: the next item follows it. Its rest is the first unnumbered piece

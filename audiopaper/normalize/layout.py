@@ -208,6 +208,9 @@ def wrap_widths(lines: list[tuple[str, bool]]) -> list[int]:
 def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]], gaps: set[int] = frozenset()) -> list[Unit]:
     widths = wrap_widths(lines)
     units: list[Unit] = []
+    if len(gaps) * 2 > len(lines):
+        # Blank lines between most lines (a double-spaced export) set nothing apart.
+        gaps = set()
     if not widths:
         if not _indent_marked(lines):
             return [unit(t, ind, *w) for (t, ind), w in zip(lines, where, strict=True)]
