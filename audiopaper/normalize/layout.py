@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -205,12 +206,14 @@ def wrap_widths(lines: list[tuple[str, bool]]) -> list[int]:
     return sorted(w for w, _ in clusters)
 
 
-def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]], gaps: set[int] = frozenset()) -> list[Unit]:
+def _units(
+    lines: list[tuple[str, bool]], where: list[tuple[int, int]], gaps: AbstractSet[int] = frozenset()
+) -> list[Unit]:
     widths = wrap_widths(lines)
     units: list[Unit] = []
     if len(gaps) * 2 > len(lines):
         # Blank lines between most lines (a double-spaced export) set nothing apart.
-        gaps = set()
+        gaps = frozenset()
     if not widths:
         if not _indent_marked(lines):
             return [unit(t, ind, *w) for (t, ind), w in zip(lines, where, strict=True)]
