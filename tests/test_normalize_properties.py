@@ -41,6 +41,10 @@ def phrase(min_words: int, max_words: int) -> st.SearchStrategy[str]:
     return st.lists(st.sampled_from(WORDS), min_size=min_words, max_size=max_words).map("".join)
 
 
+# A kicker reads as a complete headline of its own, with its verb (聚焦乡村振兴, 全市上下奋力冲刺
+# ……): without one, a kicker over a title that opens on a verb is one title printed over two.
+VERBS = "改造 提升 推动 完成 开通 举办 组织 参与 保障 完善 创新".split()
+kicker_phrase = st.tuples(phrase(1, 2), st.sampled_from(VERBS), phrase(1, 2)).map("".join)
 sentence = st.lists(phrase(2, 5), min_size=1, max_size=4).map(",".join).map(lambda s: s + "。")
 paragraph = st.lists(sentence, min_size=1, max_size=3).map("".join)
 credit = st.builds(Credit, role=st.sampled_from(["记者", "通讯员", "实习生"]), name=st.sampled_from(NAMES))
@@ -82,7 +86,7 @@ def article(draw: st.DrawFn, page: int) -> Article:
         paragraphs=tuple(draw(st.lists(paragraph, min_size=1, max_size=4))),
         page=page,
         kind="news",
-        kicker=draw(st.none() | phrase(3, 5)),
+        kicker=draw(st.none() | kicker_phrase),
         subtitle=draw(st.none() | phrase(3, 5)),
         credits=tuple(credits),
         dateline=dateline,

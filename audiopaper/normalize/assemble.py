@@ -25,8 +25,8 @@ def terminated(text: str) -> bool:
         return True
     if t[-1] in _TERMINAL or kinds.ends_with_contact(text) or kinds.ends_with_photo_credit(text):
         return True
-    # A byline in brackets closes an article or a brief's item: ……(记者 王磊)
-    return text.rstrip(" \u3000")[-1:] in ")）" and cr.ends_with_credits(text)
+    # A byline closes an article or a brief's item: ……(记者 王磊), ……。记者 王磊
+    return cr.ends_with_credits(text)
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,9 @@ def _classify(units: list[layout.Unit]) -> list[str]:
         nxt = kinds_[i + 1] if i + 1 < len(kinds_) else None
         if hl.is_subtitle(t):
             kinds_[i] = "head"
+        elif i > 0 and _in_list(units[i - 1].text, t):
+            # 1.加强组织领导 after 如下: or after item 1: a list's item, short as it is.
+            kinds_[i] = "body"
         elif prev_body and words.crosses_word(units[i - 1].text, t):
             kinds_[i] = "body"
         elif (
@@ -158,6 +161,15 @@ def _classify(units: list[layout.Unit]) -> list[str]:
         else:
             kinds_[i] = "head"
     return kinds_
+
+
+def _in_list(before: str, line: str) -> bool:
+    number = kinds.item_number(line)
+    if number is None:
+        return False
+    if number == 1:
+        return before.rstrip(" \u3000")[-1:] in ":："
+    return kinds.item_number(before) == number - 1
 
 
 def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn_joins: bool = True) -> list[Seg]:
@@ -208,6 +220,18 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
                 # A byline after the text, with nothing after it to open: the article's
                 # closing credit, (见习记者 孙七) or ■记者 赵六 printed at its end.
                 cur.closed = True
+            elif cur is not None and _closes_before_dateline(cur, text, nxt, nxt_kind):
+                # A bare byline between one article's last sentence and the next one's
+                # dateline: the article before it has no byline, so this is its closing one.
+                cur.closed = True
+                if not cr.split_dateline(nxt or "")[1]:
+                    cur.notes.append(
+                        Note(
+                            f"a byline between two articles was read as the end of the one before: {text}",
+                            "the byline of the article after it",
+                            tuple(whole),
+                        )
+                    )
             elif cur is None or cur.paras or cur.closed:
                 new(u.index).started = True
             else:
@@ -257,6 +281,8 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
                 and not terminated(cur.paras[-1].text)
                 and not bullet
                 and not kinds.list_break(cur.paras[-1].text, text)
+                and not _next_item(cur, text)
+                and not _phrase_items(cur)
             ):
                 _join(cur.paras[-1], para, warn_joins)
             else:
@@ -266,10 +292,100 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
         for m in markers:
             if m.outward and cur is not None:
                 _apply_marker(m, cur, new, u.index)
+    for seg in segs:
+        _rejoin_cut_items(seg)
     return segs
 
 
 _JUMP = Destination("jump marker")
+
+
+def _next_item(seg: Seg, text: str) -> bool:
+    """Does text open the item after the last numbered one (2. after 1.)? Then the item
+    before it was cut by a column break, and its rest is printed elsewhere."""
+    number = kinds.item_number(text)
+    if number is None or number < 2:
+        return False
+    for p in reversed(seg.paras):
+        before = kinds.item_number(p.text)
+        if before is not None:
+            return before == number - 1
+    return False
+
+
+def _phrase_items(seg: Seg) -> bool:
+    """Does seg end on a list of items printed as bare phrases (1.加强组织领导 2.强化……)?
+    Its last item is as unfinished as the others, and no column break cut it."""
+    if len(seg.paras) < 2:
+        return False
+    last = kinds.item_number(seg.paras[-1].text)
+    if last is None or last < 2:
+        return False
+    before = seg.paras[-2].text
+    return kinds.item_number(before) == last - 1 and not _item_done(before)
+
+
+def _item_done(text: str) -> bool:
+    return terminated(text) or text.rstrip(_CLOSERS)[-1:] in ";；:："
+
+
+def _rejoin_cut_items(seg: Seg) -> None:
+    """Numbered items cut by a column break: the rest of a cut item, printed after the
+    list's finished items, goes back to it, so the items stay whole and in order."""
+    paras = seg.paras
+    if len(paras) < 3:
+        return
+    numbers = [kinds.item_number(p.text) for p in paras]
+    if sum(n is not None for n in numbers) < 2:
+        return
+    # Only a list whose items end as sentences or clauses can show one of them cut: items
+    # printed as bare phrases (1.加强组织领导) are all unfinished, and none was cut.
+    open_items = [k for k, n in enumerate(numbers) if n is not None and not _item_done(paras[k].text)]
+    if len(open_items) != 1:
+        return
+    i = 0
+    while i < len(paras) - 1:
+        if numbers[i] is None or _item_done(paras[i].text) or numbers[i + 1] is None:
+            i += 1
+            continue
+        # Item i was cut: the next item follows it. Its rest is the first unnumbered piece
+        # after the items that follow, when the item before that piece is finished.
+        j = i + 1
+        while j < len(paras) and numbers[j] is not None:
+            j += 1
+        if j == len(paras) or not terminated(paras[j - 1].text):
+            i += 1
+            continue
+        piece = paras[j]
+        if jumps.continuation_score(paras[i].text, piece.text) < 1.0:
+            paras[i].notes.append(
+                Note(
+                    f"the rest of a numbered item cut by a column break was put back: …{paras[i].text[-8:]}|"
+                    f"{piece.text[:8]}…",
+                    "a paragraph of its own after the list",
+                    tuple(paras[i].src[-1:] + piece.src[:1]),
+                )
+            )
+        _join(paras[i], piece)
+        del paras[j]
+        del numbers[j]
+        i += 1
+
+
+def _closes_before_dateline(cur: Seg, byline: str, nxt: str | None, nxt_kind: str | None) -> bool:
+    """A byline on a line of its own after an article's text and before another's dateline
+    closes the article before, when that one has no byline and this one is not set as an
+    opening byline box (■记者 ……)."""
+    return bool(
+        cur.paras
+        and not cur.closed
+        and not cur.credits
+        and nxt_kind == "body"
+        and nxt
+        and byline.lstrip(" \u3000")[:1] not in cr.BULLETS
+        and terminated(cur.paras[-1].text)
+        and cr.split_dateline(nxt)[0] is not None
+    )
 
 
 def _items_bylined(seg: Seg) -> bool:
@@ -683,6 +799,16 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
                     f"two headline lines read as one title: {d.title}",
                     "a kicker over a title",
                     tuple(x.src for x in d.lines if isinstance(x, HeadLine)),
+                )
+            )
+        if roles.count("kicker") == 2:
+            seg.notes.append(
+                Note(
+                    f"two headline lines read as one kicker, wrapped: {d.kicker}",
+                    "a kicker, then the title, then a subtitle",
+                    tuple(
+                        x.src for x, r in zip(d.lines, roles, strict=True) if r == "kicker" and isinstance(x, HeadLine)
+                    ),
                 )
             )
         for line, role in zip(d.lines, roles, strict=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from audiopaper.edition import Credit
+from audiopaper.normalize import words
 
 BULLETS = "■□●○◆◇▲△▼★☆▶►•·※◎◉"
 _ROLES = (
@@ -52,6 +53,30 @@ class _Name:
 
 
 _NAME = _Name
+
+# The most common surnames: a name that is also a word of the dictionary (高峰, 海燕) is
+# still taken for a name when it starts with one.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
+    "郝龚邵万钱严覃武戴莫孔向汤欧阳司马上官诸葛"
+)
+
+
+def photographer(name: str) -> bool:
+    """Can this be the name before a bare 摄 (王磊 摄), with no role to vouch for it?
+
+    Not the end of 拍摄 (游人拍摄, 争相拍摄), and not a word of the dictionary that names
+    something else: a place (黄山 摄 is where, not who), people (市民), a scene (现场).
+    """
+    if not _NAME.match(name) or name.endswith(("拍", "摄")):
+        return False
+    tags = words.pos(name)
+    if len(tags) != 1 or tags[0][1].startswith("nr"):
+        return True
+    return tags[0][1] not in ("ns", "nt", "s", "v", "vn", "vd", "t", "r", "d", "m", "f") and name[0] in _SURNAMES
+
+
 _SEP = re.compile(r"[\s\u3000、,，]+")
 _PHOTO_TAIL = re.compile(r"(摄影?|图)$")
 _LEAD = re.compile(rf"^[{BULLETS}\s\u3000]*")
@@ -146,6 +171,12 @@ def _segments(body: str) -> list[tuple[str, list[str]]] | None:
     names: list[str] = []
     printed_roles: list[str] = []
     photo_only = bool(_NAMES_THEN_PHOTO.match(body))
+    if photo_only and not _ROLE_RE.match(body):
+        # Names alone before 摄: only names that can be a photographer's.
+        bare = [t for t in tokens if t not in ("摄", "摄影")]
+        bare = [t[:-2] if t.endswith("摄影") else t[:-1] if t.endswith("摄") else t for t in bare]
+        if not all(photographer(t) for t in bare):
+            return None
     for k, tok in enumerate(tokens):
         # A token may glue role and name together: 记者王磊.
         m = _ROLE_RE.match(tok)
@@ -266,11 +297,39 @@ def ends_with_credits(text: str) -> bool:
 
 
 def split_trailing_credits(text: str) -> tuple[str, list[Credit]]:
-    """A paragraph ending in (记者 A 通讯员 B): the text, and the credits."""
-    m = _TRAILING.search(text)
-    if not m:
+    """A paragraph ending in (记者 A 通讯员 B), or in 记者 A run on after its last sentence:
+    the text, and the credits."""
+    last = text.rstrip(" \u3000")[-1:]
+    if last in ")）":
+        m = _TRAILING.search(text)
+        if not m:
+            return text, []
+        parsed = parse_credits(m.group("inner"))
+        if parsed is None:
+            return text, []
+        return text[: m.start()].rstrip(), parsed
+    return _split_bare_trailing(text)
+
+
+# A byline printed after the last sentence without brackets: ……方便多了。记者 赵敏. Only a
+# staff role opens one (记者, 通讯员, …): a bare name or 文/图 after a sentence may be text.
+_BARE_ROLE = re.compile(r"(?:本报)?(?:特约|见习|实习|首席|融媒|全媒体)?(?:记者|通讯员)|实习生|摄影记者|撰稿")
+_BARE_TRAILING = re.compile(
+    r"[。！？!?…”’」』][\s\u3000]*(?P<by>[^\s\u3000。！？!?…”’,，;；:：()（）“‘][^。！？!?…”’,，;；:：()（）“‘]{2,30})$"
+)
+
+
+def _split_bare_trailing(text: str) -> tuple[str, list[Credit]]:
+    tail = text.rstrip(" \u3000")[-34:]
+    # Most paragraphs end in a sentence's punctuation, and those that do not name no role.
+    if not tail or not ("\u4e00" <= tail[-1] <= "\u9fff") or not _BARE_ROLE.search(tail):
         return text, []
-    parsed = parse_credits(m.group("inner"))
+    m = _BARE_TRAILING.search(tail)
+    if not m or not _BARE_ROLE.match(m.group("by")) or tail.endswith(("摄", "摄影")):
+        # A caption's 记者 王磊 摄 stays in its text, as captions print it (see kinds).
+        return text, []
+    parsed = parse_credits(m.group("by"))
     if parsed is None:
         return text, []
-    return text[: m.start()].rstrip(), parsed
+    cut = len(text.rstrip(" \u3000")) - len(tail) + m.start("by")
+    return text[:cut].rstrip(" \u3000"), parsed

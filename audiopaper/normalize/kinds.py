@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from audiopaper.edition import Credit
-from audiopaper.normalize.credits import BULLETS
+from audiopaper.normalize.credits import BULLETS, photographer
 
 _BRIEF_TITLE = re.compile(
     r"(简讯|快讯|短讯|简报|速递|速览|一句话新闻|新闻集锦|动态|资讯|要闻速览|图片新闻)[\s\u3000]*$"
@@ -42,10 +42,41 @@ _SUBHEAD = re.compile(
 )
 
 
+# A numbered item of a list or a brief column: 1. 1、 (1) ①
+_ITEM_NUMBER = re.compile(r"^[\s\u3000]*(?:([0-9]{1,2})[.、．](?![0-9])|[(（]([0-9]{1,2})[)）]|([①-⑳]))")
+_ITEM_FIRST = frozenset("0123456789(（①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳ \u3000")
+
+
+def item_number(text: str) -> int | None:
+    """1.…, 2、…, (3)…, ④… -> the item's number; None for text that is no numbered item."""
+    if not text or text[0] not in _ITEM_FIRST:
+        return None
+    m = _ITEM_NUMBER.match(text)
+    if not m:
+        return None
+    if m.group(3):
+        return ord(m.group(3)) - ord("①") + 1
+    return int(m.group(1) or m.group(2))
+
+
+# A caption says what the picture shows: 图为……, 上图:……, 图①……
+_CAPTION_SAYS = re.compile(r"(?:^|[。！？!?”][\s\u3000]*)(?:图为|[上下左右]图[:：为]|图[①-⑨0-9一二三][:：])")
+
+
+_CAPTION_NAMES = re.compile(r"[\u4e00-\u9fff·]+")
+
+
 def ends_with_photo_credit(text: str) -> bool:
     tail = text.rstrip(" \u3000")
     # Only the end matters, and most text does not end in 摄: look no further then.
-    return tail.endswith(("摄", "摄影")) and bool(_CAPTION_END.search(tail[-40:]))
+    if not tail.endswith(("摄", "摄影")):
+        return False
+    m = _CAPTION_END.search(tail[-40:])
+    if not m:
+        return False
+    # Only names a photographer can have: ……“太美了!”游人拍摄 is running text.
+    names = _CAPTION_NAMES.findall(m.group(0)[1:].rstrip(" \u3000").removesuffix("影").removesuffix("摄"))
+    return all(photographer(n) for n in names)
 
 
 def list_break(left: str, right: str) -> bool:
@@ -104,7 +135,11 @@ def kind_of(title: str, paragraphs: list[str], credits: list[Credit], dateline: 
     photo = bool(credits) and all(c.role == "摄影" for c in credits)
     # Captions that each close on their own 摄 are photos even without a credit line.
     photo = photo or (not credits and bool(paragraphs) and all(ends_with_photo_credit(p) for p in paragraphs))
-    if photo and dateline is None and len(paragraphs) <= 2 and sum(map(len, paragraphs)) <= 400:
+    # A caption may open on a dateline like any report (本报讯 ……(记者 王磊 摄)): credited
+    # to its photographers alone and a caption's length, it is a photo all the same.
+    # So is text that says what the picture shows (图为……) and credits no reporter.
+    photo = photo or (all(c.role == "摄影" for c in credits) and any(_CAPTION_SAYS.search(p[:300]) for p in paragraphs))
+    if photo and len(paragraphs) <= 2 and sum(map(len, paragraphs)) <= 400:
         return "photo"
     return "news"
 

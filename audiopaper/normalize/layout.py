@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -69,6 +70,7 @@ class Page:
     units: list[Unit] = field(default_factory=list)
     lines: list[tuple[str, bool]] = field(default_factory=list)  # (text, indented), pre-unit
     where: list[tuple[int, int]] = field(default_factory=list)  # each line's (line number, column)
+    after_gap: set[int] = field(default_factory=set)  # indexes of lines that follow a blank line
 
 
 def clean(text: str) -> str:
@@ -83,27 +85,15 @@ def source_lines(text: str) -> list[str]:
 
 
 def _blank_break_threshold(lines: list[str]) -> int:
-    """How many blank lines in a row make a page break in this export.
+    """How many blank lines in a row make a page break in this export: two or more.
 
-    When paragraphs are separated by a blank line, it takes two or more; when they are
-    not, a single blank line already means something: a page break.
+    When paragraphs are separated by a blank line, one blank line is a paragraph's end;
+    when they are not (a dense or hard-wrapped export), a single blank line sets an
+    article apart from the next, which it does far more often than a page: taking it for
+    a page break would give every article a page number the paper never printed. A page
+    that a header or a form feed does not announce needs a longer gap.
     """
-    runs: list[int] = []
-    run = 0
-    seen_text = False
-    for line in lines:
-        if line.strip():
-            if seen_text:
-                runs.append(run)
-            seen_text = True
-            run = 0
-        else:
-            run += 1
-    if not runs:
-        return 2
-    single = sum(1 for r in runs if r == 1)
-    none = sum(1 for r in runs if r == 0)
-    return 2 if single >= none else 1
+    return 2
 
 
 def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
@@ -140,6 +130,8 @@ def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
             continue
         if blank_run >= threshold:
             new_page()
+        elif blank_run and pages[-1].lines:
+            pages[-1].after_gap.add(len(pages[-1].lines))
         blank_run = 0
         col += len(raw) - len(raw.lstrip(" \u3000"))
         header = furniture.parse_page_header(stripped)
@@ -176,59 +168,86 @@ def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
         if page.number is None:
             page.number = last + 1
         last = page.number
-        page.units = _units(page.lines, page.where)
+        page.units = _units(page.lines, page.where, page.after_gap)
         for i, unit in enumerate(page.units):
             unit.index = i
     return result
 
 
 def wrap_width(lines: list[tuple[str, bool]]) -> int | None:
-    """The width of a hard-wrapped export, or None when lines are whole paragraphs.
+    """The width of a hard-wrapped export, or None when lines are whole paragraphs."""
+    widths = wrap_widths(lines)
+    return widths[-1] if widths else None
+
+
+def wrap_widths(lines: list[tuple[str, bool]]) -> list[int]:
+    """The column widths of a hard-wrapped export (narrowest first), or [] when lines are
+    whole paragraphs.
 
     In a hard wrap, a paragraph's first (indented) line runs to the margin whenever an
-    unindented continuation follows it, so those lines share one length. A paragraph per
-    line has no such regularity: lines before a headline or byline end anywhere.
+    unindented continuation follows it, so those lines share one length per column width:
+    a page may hold a wide lead article and narrow columns beside it. A paragraph per line
+    has no such regularity: lines before a headline or byline end anywhere.
     """
     firsts = [len(t) + (2 if ind else 0) for (t, ind), (_, nxt_ind) in pairwise(lines) if ind and not nxt_ind]
     if len(firsts) < 2:
-        return None
+        return []
     counts = Counter(firsts)
-    width, _ = max(
-        counts.items(),
-        key=lambda kv: (sum(c for w, c in counts.items() if abs(w - kv[0]) <= 1), kv[0]),
-    )
-    near = sum(c for w, c in counts.items() if abs(w - width) <= 1)
-    if width >= 8 and near >= 2 and near * 10 >= len(firsts) * 6:
-        return max(w for w in counts if abs(w - width) <= 1)
-    return None
+    clusters: list[tuple[int, int]] = []  # (width, lines of about that width)
+    for w in sorted(counts, key=lambda w: (-counts[w], -w)):
+        if any(abs(w - c) <= 1 for c, _ in clusters) or w < 8:
+            continue
+        near = sum(n for x, n in counts.items() if abs(x - w) <= 1)
+        if near >= 2:
+            clusters.append((max(x for x in counts if abs(x - w) <= 1), near))
+    covered = sum(n for _, n in clusters)
+    if not clusters or covered * 10 < len(firsts) * 6:
+        return []
+    return sorted(w for w, _ in clusters)
 
 
-def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]]) -> list[Unit]:
-    width = wrap_width(lines)
+def _units(
+    lines: list[tuple[str, bool]], where: list[tuple[int, int]], gaps: AbstractSet[int] = frozenset()
+) -> list[Unit]:
+    widths = wrap_widths(lines)
     units: list[Unit] = []
-    if width is None:
+    if len(gaps) * 2 > len(lines):
+        # Blank lines between most lines (a double-spaced export) set nothing apart.
+        gaps = frozenset()
+    if not widths:
         if not _indent_marked(lines):
             return [unit(t, ind, *w) for (t, ind), w in zip(lines, where, strict=True)]
         # Paragraphs are marked by their indent: an unindented line of running text
         # after a paragraph's lines is more of that paragraph (a wrap we could not measure).
         prev_body = False
-        for (text, indented), w in zip(lines, where, strict=True):
+        for k, ((text, indented), w) in enumerate(zip(lines, where, strict=True)):
             body = indented or (prev_body and _running_text(text))
-            if units and prev_body and not indented and _running_text(text):
+            if units and prev_body and not indented and k not in gaps and _running_text(text):
                 units[-1].add(text, *w)
             else:
                 units.append(unit(text, indented, *w))
             prev_body = body
         return units
     prev_full = False
-    for (text, indented), w in zip(lines, where, strict=True):
+    width = widths[-1]  # the width of the column the current paragraph is set in
+    for k, ((text, indented), w) in enumerate(zip(lines, where, strict=True)):
+        size = len(text) + (2 if indented else 0)
+        joins = units and prev_full and not indented and k not in gaps
+        if not joins:
+            # A paragraph's first line tells its column: the narrowest width it fills.
+            width = next((c for c in widths if size >= c - 1), widths[-1])
+            width = next((c for c in widths if c - 1 <= size <= c + 1), width)
         # A line wider than the column is no line of it: a headline printed across columns.
         over = _display(text) > width + 2
-        full = not over and len(text) + (2 if indented else 0) >= width - 1
-        if units and prev_full and not indented and not over and not _starts_block(units[-1].text, text, full):
+        full = not over and size >= width - 1
+        if joins and not over and not _starts_block(units[-1].text, text, full):
             units[-1].add(text, *w)
         else:
             units.append(unit(text, indented, *w))
+            if joins:
+                width = next((c for c in widths if c - 1 <= size <= c + 1), widths[-1])
+                over = _display(text) > width + 2
+                full = not over and size >= width - 1
         prev_full = full
     return units
 

@@ -186,7 +186,10 @@ def audit(source_lines: list[str], edition: Edition, entries: list[Entry]) -> li
             printed = fields.get((i, name, None))
             if printed is None and name == "title" and i in warned:
                 continue  # a title made of the text's first words, with a warning saying so
-            if _DASHES.sub("", _squash(printed or "")).strip(":：") != _DASHES.sub("", _squash(value or "")):
+            # A dateline's colon is printed but not kept; a title that starts with one keeps it.
+            if _DASHES.sub("", _squash(printed or "")).strip(":：") != _DASHES.sub("", _squash(value or "")).strip(
+                ":："
+            ):
                 problems.append(f"article {i + 1} {name}: the ledger has {printed!r}, the edition {value!r}")
         printed = _squash(fields.get((i, "credits", None), ""))
         for c in a.credits:

@@ -33,6 +33,16 @@ def _pos(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((w.word, w.flag) for w in pseg.cut(text, HMM=False))
 
 
+def pos(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's (word, part of speech) for a short text, cached."""
+    return _pos(text)
+
+
+def known(word: str) -> bool:
+    """Is this a word of jieba's dictionary?"""
+    return bool(_jieba().dt.FREQ.get(word))
+
+
 def crosses_word(left: str, right: str, window: int = 6) -> bool:
     """True when jieba puts a word across the boundary of left+right: the cut fell mid-word."""
     a = left[-window:]
