@@ -40,7 +40,7 @@ def pos(text: str) -> tuple[tuple[str, str], ...]:
 
 def known(word: str) -> bool:
     """Is this a word of jieba's dictionary?"""
-    return bool(_jieba().dt.FREQ.get(word))
+    return bool(loaded_jieba().dt.FREQ.get(word))
 
 
 def crosses_word(left: str, right: str, window: int = 6) -> bool:
