@@ -153,11 +153,11 @@ def _render(plan: Plan, identity: Identity, progress: Callable[[int], None] | No
     settings = site_settings(plan.settings, identity)
     engine, script = plan.engine, plan.script
     with staging_folder(settings.out, plan.date) as staging:
-        voices = settings.voices.for_engine(engine.NAME)
-        speaker = Speaker(script.items(), plan.calls, engine, voices, settings.audio, progress)
+        items, voices = script.items(), settings.voices.for_engine(engine.NAME)
+        speaker = Speaker(items, plan.calls, engine, voices, settings.audio, progress)
         try:
             programme = record_programme(
-                script.items(), speaker.parts(), programme_files(staging, settings.audio), settings.audio
+                items, speaker.parts(), programme_files(staging, settings.audio), settings.audio
             )
             if not programme.clips:
                 raise EngineUnavailable(

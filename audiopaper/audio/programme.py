@@ -25,12 +25,12 @@ from audiopaper.audio import (
     silence,
 )
 from audiopaper.audio.chime import chime_pcm
+from audiopaper.audio.part import Part
 from audiopaper.core.chapter import Chapter
 from audiopaper.core.loudness import Profile
 from audiopaper.errors import ItemFailed
 from audiopaper.script import ArticleScript, Item
 from audiopaper.settings import AudioSettings, loudness_target
-from audiopaper.tts.speak import Part
 
 INTRO_RATE = 24000  # music before any speech: the edition then runs at this rate
 
@@ -268,7 +268,7 @@ def record_programme(
     items: Sequence[Item], parts: Iterable[Part], files: ProgrammeFiles, audio: AudioSettings
 ) -> Programme:
     """Every article's clip and the whole edition, from the items' parts as they come back
-    (see Speaker.parts): a clip as soon as its article is all back, the edition in reading
+    (see tts.speak.Speaker.parts): a clip as soon as its article is all back, the edition in reading
     order, parts that come back early waiting for their turn."""
     failures: dict[int, ItemFailed] = {}  # by the item's place in the edition
     loss = CodecLoss()

@@ -7,7 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from audiopaper.audio import AudioSegment, Cue, Placed, assemble, shift, trim
+from audiopaper.audio import Placed, assemble, shift, trim
+from audiopaper.audio.part import Part
 from audiopaper.errors import ItemFailed
 from audiopaper.script import PAUSE_PARAGRAPH, PAUSE_TITLE, Call, CallPlan, Item, Segment, Share
 from audiopaper.script.segments import split_sentences
@@ -17,21 +18,6 @@ from audiopaper.tts.plan import REORDER, call_request, issue_order
 
 # About five minutes of 24 kHz speech: an item this long is handed on in parts.
 PART_BYTES = 16 * 1024 * 1024
-
-
-@dataclass
-class Part:
-    """An item's speech, or a part of it, assembled with its pauses and cues: a long
-    article comes back in parts of about PART_BYTES of audio, so it is never whole in
-    memory. The first part is trimmed to the head pad, the last to the tail pad. A failed
-    item ends with a part that carries its failure and no audio."""
-
-    item: int  # index into the script's items
-    sound: AudioSegment | None
-    cues: list[Cue]
-    first: bool
-    last: bool
-    failure: ItemFailed | None = None
 
 
 def _pause_ms(segment: Segment, audio: AudioSettings) -> int:
