@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from audiopaper.audio.ffmpeg import encode_mp3
+from audiopaper.edition import Credit
 from audiopaper.publish.layout import CLIPS, EDITION_AUDIO, clip_name
 from audiopaper.publish.manifest import ClipEntry, Manifest, write_manifest
 
@@ -79,7 +80,7 @@ def make_edition(
                 subtitle="副标题:" + title if index == 2 else None,
                 kind="news",
                 page=1,
-                credits=[{"role": "记者", "name": "张三"}, {"role": "通讯员", "name": "李四"}],
+                credits=(Credit("记者", "张三"), Credit("通讯员", "李四")),
                 file=f"{CLIPS}/{name}",
                 bytes=len(audio),
                 duration_ms=int(seconds * 1000),

@@ -284,3 +284,24 @@ def test_page_links_the_daisy_book_and_section_feeds(site: Path) -> None:
     assert "sections/di-1-ban.xml" in page.xpath("//nav//a/@href")
     for href in page.xpath("//nav//a/@href"):
         assert (site / href).is_file(), href
+
+
+def test_credits_a_hand_edited_manifest_garbles_are_left_out_and_the_rest_shown(tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    make_out(out, DATES[:1])
+    path = out / DATES[0] / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["clips"][0]["credits"] = [
+        "王磊",
+        {"role": 5, "name": "赵六"},
+        {"role": "记者"},
+        {"role": "记者", "name": "张三"},
+    ]
+    data["clips"][1]["credits"] = "记者 李四"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    write_pages(out, SETTINGS)
+    articles = doc(out / "index.html").xpath("//article")
+    assert [p.text_content() for p in articles[0].xpath(".//p[@class='credits']")] == ["赵六、记者 张三"]
+    assert articles[1].xpath(".//p[@class='credits']") == []

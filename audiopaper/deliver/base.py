@@ -64,7 +64,7 @@ def clips_of(folder: Path, manifest: Manifest, expire_days: int) -> list[Clip]:
 
 
 def _clip(folder: Path, manifest: Manifest, entry: ClipEntry, starts: dt.datetime, expires: dt.datetime) -> Clip:
-    credits = "、".join(f"{c.get('role', '')} {c.get('name', '')}".strip() for c in entry.credits) or manifest.paper
+    credits = "、".join(f"{c.role} {c.name}".strip() for c in entry.credits) or manifest.paper
     return Clip(
         index=entry.index,
         title=entry.title,

@@ -141,11 +141,7 @@ def _article_view(folder: Path, date: str, clip: ClipEntry) -> ArticleView | Non
     clip_audio = inside(folder, clip.file) if isinstance(clip.file, str) else None
     if clip_audio is None:
         return None  # a listener can't play it, so neither page nor feed offers it
-    credits = tuple(
-        Credit(line(c.get("role")), line(c.get("name")))
-        for c in clip.credits
-        if isinstance(c, dict) and line(c.get("name"))
-    )
+    credits = tuple(Credit(line(c.role), line(c.name)) for c in clip.credits if line(c.name))
     return ArticleView(
         index=int(clip.index),
         title=line(clip.title) or f"第{int(clip.index)}篇",

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audiopaper.edition import Credit
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.publish.layout import MANIFEST, edition_dirs
 
@@ -22,7 +23,7 @@ class ClipEntry:
     subtitle: str | None
     kind: str
     page: int | None
-    credits: list[dict[str, str]]
+    credits: tuple[Credit, ...]  # written as [{role, name}], as an edition has them
     file: str  # relative to the edition folder
     bytes: int
     duration_ms: int
@@ -84,13 +85,31 @@ def load_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        clips = [ClipEntry(**c) for c in data.pop("clips")]
+        clips = [_clip(c) for c in data.pop("clips")]
         return Manifest(clips=clips, **data)
     except FileNotFoundError:
         raise ManifestError(f"{folder.name} has no {MANIFEST}") from None
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc).splitlines()[0][:80]
         raise ManifestError(f"{folder.name}/{MANIFEST} is unreadable ({reason})") from None
+
+
+def _clip(found: Any) -> ClipEntry:
+    if isinstance(found, dict) and "credits" in found:
+        found = {**found, "credits": _credits(found["credits"])}
+    return ClipEntry(**found)
+
+
+def _credits(found: object) -> tuple[Credit, ...]:
+    """A clip's credits as read back. A hand-edited manifest may hold anything: what is no
+    {role, name} object is left out, and a role or name that is no string is no text."""
+    if not isinstance(found, list):
+        return ()
+    return tuple(Credit(_text(c.get("role")), _text(c.get("name"))) for c in found if isinstance(c, dict))
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def read_manifest(folder: Path) -> Manifest | None:

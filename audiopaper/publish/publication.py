@@ -120,7 +120,7 @@ def clip_entry(clip: ClipAudio, script: Script) -> ClipEntry:
         subtitle=a.subtitle,
         kind=a.kind,
         page=a.page,
-        credits=[{"role": c.role, "name": c.name} for c in a.credits],
+        credits=a.credits,
         file=f"{CLIPS}/{path.name}",
         bytes=path.stat().st_size,
         duration_ms=clip.duration_ms,
