@@ -57,7 +57,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("audio", ("audiopaper.audio",)),
     ("publish", ("audiopaper.publish",)),
     ("deliver", ("audiopaper.deliver",)),
-    ("app", ("audiopaper.build", "audiopaper.cli", "audiopaper.__main__")),
+    ("app", ("audiopaper.build", "audiopaper.engine_choice", "audiopaper.cli", "audiopaper.__main__")),
 ]
 
 # (importing module, imported module): why it still goes up.

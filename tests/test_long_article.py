@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from fake_edge import FakeEdgeService, serve
 
-from audiopaper import build as pipeline
+from audiopaper.audio import speech
 from audiopaper.cli import cli
 from audiopaper.core import ffmpeg
 
@@ -104,15 +104,15 @@ def test_a_long_article_is_streamed_in_parts_and_sounds_as_if_whole(
     assert _build(whole, cache, source).exit_code == 0
 
     biggest: list[int] = []
-    real_assemble = pipeline.assemble
+    real_assemble = speech.assemble
 
     def watched(pieces, rate):  # type: ignore[no-untyped-def]
         sound, cues = real_assemble(pieces, rate)
         biggest.append(len(sound.raw_data))
         return sound, cues
 
-    monkeypatch.setattr(pipeline, "assemble", watched)
-    monkeypatch.setattr(pipeline, "PART_BYTES", 1_000_000)  # about 20 s of speech
+    monkeypatch.setattr(speech, "assemble", watched)
+    monkeypatch.setattr(speech, "PART_BYTES", 1_000_000)  # about 20 s of speech
     parted = tmp_path / "parted"
     result = _build(parted, cache, source)  # the same speech, from the cache
     assert result.exit_code == 0, result.output
@@ -149,7 +149,7 @@ def test_a_long_article_failing_midway_is_reported_and_leaves_no_clip(
     data["articles"][1]["paragraphs"] = paragraphs
     source.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     fake.add_fault("no_audio", match="第十段")  # the article's last call never gets audio
-    monkeypatch.setattr(pipeline, "PART_BYTES", 1_000_000)
+    monkeypatch.setattr(speech, "PART_BYTES", 1_000_000)
     out = tmp_path / "out"
     config = tmp_path / "c.toml"
     config.write_text(f'[tts]\nretry_delay_ms = 10\ntries = 2\ncache_dir = "{(tmp_path / "cache").as_posix()}"\n')

@@ -138,9 +138,10 @@ def test_segments_fit_the_limit_and_never_cut_a_word():
 
 def test_pooled_calls_carry_every_items_segments_in_order_and_fit_the_limit():
     script = build_script(edition_from_json(SAMPLE_GOLD.read_text("utf-8")), "平湖日报", default_wording())
-    items = [segments for _, _, segments in script.items()]
-    alone, alone_shares = edition_calls(items)
-    pooled, shares = edition_calls(items, pool=True, max_bytes=2000)
+    items = [item.segments for item in script.items()]
+    alone_plan, pooled_plan = edition_calls(items), edition_calls(items, pool=True, max_bytes=2000)
+    alone, alone_shares = alone_plan.calls, alone_plan.shares
+    pooled, shares = pooled_plan.calls, pooled_plan.shares
     assert len(pooled) < len(alone)
     assert all(len(s.segments) == len(c.segments) for shares_ in alone_shares for s in shares_ for c in [alone[s.call]])
     # The opening, the section intros and every title and credit line: one anchor call.
@@ -156,17 +157,17 @@ def test_pooled_calls_carry_every_items_segments_in_order_and_fit_the_limit():
 
 
 def test_calls_are_asked_for_longest_item_first_within_each_window():
-    from audiopaper.build import issue_order
     from audiopaper.script import Segment
+    from audiopaper.tts.plan import issue_order
 
     def body(n: int) -> tuple[Segment, ...]:
         return (Segment("字" * n + "。", "字" * n + "。", "reporter", "body"),)
 
     items = [body(10), body(300), body(50), body(400), body(20)]
-    calls, shares = edition_calls(items, max_bytes=600)
-    assert issue_order(calls, shares, window=1) == list(range(len(calls)))
-    order = issue_order(calls, shares, window=3)
-    assert sorted(order) == list(range(len(calls)))
+    plan = edition_calls(items, max_bytes=600)
+    assert issue_order(plan, window=1) == list(range(len(plan.calls)))
+    order = issue_order(plan, window=3)
+    assert sorted(order) == list(range(len(plan.calls)))
     assert order == [1, 2, 0, 3, 4]  # 300 before 50 before 10; then 400 before 20
 
 

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from audiopaper.core.chapter import Chapter
 
-@dataclass(frozen=True)
-class Chapter:
-    title: str
-    start_ms: int
-    end_ms: int
+__all__ = ["Chapter", "chapters_json"]
 
 
 def chapters_json(chapters: Sequence[Chapter]) -> str:

@@ -117,9 +117,15 @@ class Share:
     segments: range
 
 
-def edition_calls(
-    items: Sequence[Sequence[Segment]], pool: bool = False, max_bytes: int = MAX_BYTES
-) -> tuple[list[Call], list[list[Share]]]:
+@dataclass(frozen=True)
+class CallPlan:
+    """The edition's engine calls, and per item (Script.items) the shares of them it reads."""
+
+    calls: list[Call]
+    shares: list[list[Share]]
+
+
+def edition_calls(items: Sequence[Sequence[Segment]], pool: bool = False, max_bytes: int = MAX_BYTES) -> CallPlan:
     """The engine calls for the edition's items (each a sequence of segments), and per item
     the shares of those calls it reads.
 
@@ -143,7 +149,7 @@ def edition_calls(
                 open_call[call.role] = index
             mine.append(Share(index, range(start, start + len(call.segments))))
         shares.append(mine)
-    return calls, shares
+    return CallPlan(calls, shares)
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,21 @@ class Section:
     title: str | None  # e.g. 第1版 要闻; None when the paper's pages are unknown
     intro: tuple[Segment, ...]
     articles: tuple[ArticleScript, ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing the edition reads in turn: the opening, a section's intro, an article (its
+    own clip as well) or the closing."""
+
+    name: str  # the article's title, the section's, or opening/closing: what a failure names
+    article: ArticleScript | None  # None for what only the edition reads
+    segments: tuple[Segment, ...]
+
+    @property
+    def title(self) -> str | None:
+        """The title of the article it reads, if any."""
+        return self.article.article.title if self.article else None
 
 
 @dataclass(frozen=True)
@@ -176,22 +197,23 @@ class Script:
         """The title of the section that reads article `index` (its reading order)."""
         return next((s.title for s in self.sections for a in s.articles if a.index == index), None)
 
-    def items(self) -> list[tuple[str, ArticleScript | None, tuple[Segment, ...]]]:
-        """What the edition reads, in order: (name, the article or None, its segments)."""
-        out: list[tuple[str, ArticleScript | None, tuple[Segment, ...]]] = [("opening", None, self.opening)]
+    def items(self) -> list[Item]:
+        """What the edition reads, in order: the opening, each section's intro and articles,
+        the closing."""
+        out = [Item("opening", None, self.opening)]
         for section in self.sections:
             if section.intro:
-                out.append((section.title or "section", None, section.intro))
-            out += [(a.article.title, a, a.segments) for a in section.articles]
-        return [*out, ("closing", None, self.closing)]
+                out.append(Item(section.title or "section", None, section.intro))
+            out += [Item(a.article.title, a, a.segments) for a in section.articles]
+        return [*out, Item("closing", None, self.closing)]
 
     def segments(self) -> list[tuple[str | None, Segment]]:
         """Every segment in reading order, with the article title it belongs to."""
-        return [(a.article.title if a else None, s) for _, a, segments in self.items() for s in segments]
+        return [(item.title, s) for item in self.items() for s in item.segments]
 
     def calls(self) -> list[tuple[str | None, Call]]:
         """Every engine call in reading order, with the article title it belongs to."""
-        return [(a.article.title if a else None, c) for _, a, segments in self.items() for c in engine_calls(segments)]
+        return [(item.title, c) for item in self.items() for c in engine_calls(item.segments)]
 
 
 def speak(text: str, lexicon: Lexicon | None = None, names: Mapping[str, str] | None = None) -> str:
