@@ -25,6 +25,8 @@ def terminated(text: str) -> bool:
         return True
     if t[-1] in _TERMINAL or kinds.ends_with_contact(text) or kinds.ends_with_photo_credit(text):
         return True
+    if body_tail(text):
+        return True
     # A byline in brackets closes an article or a brief's item: ……(记者 王磊)
     return text.rstrip(" \u3000")[-1:] in ")）" and cr.ends_with_credits(text)
 
@@ -115,7 +117,7 @@ def _photo_credit_after(units: list[layout.Unit], i: int) -> bool:
     return bool(found) and all(c.role == "摄影" for c in found or ())
 
 
-def _classify(units: list[layout.Unit]) -> list[str]:
+def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> list[str]:
     kinds_: list[str] = []
     for u in units:
         t = u.text
@@ -157,12 +159,57 @@ def _classify(units: list[layout.Unit]) -> list[str]:
             kinds_[i] = "body"
         else:
             kinds_[i] = "head"
+    _keep_body_tails(units, kinds_, unsure)
     return kinds_
+
+
+# What closes a body and no kicker has: a telephone number, a label with its value
+# (报名时间:3月11日, 地址:……), a (完).
+_PHONE = re.compile(r"(?<![0-9])(?:0\d{2,3}[-－—]?\d{7,8}|1[3-9]\d{9}|400[-－]?\d{3}[-－]?\d{4}|\d{7,8})(?![0-9])")
+_INFO_LABEL = re.compile(
+    r"^[\u4e00-\u9fff]{0,4}(?:时间|日期|地点|地址|电话|热线|方式|对象|条件|网址|邮箱|费用|微信|邮编|联系人)[\s\u3000]*[:：]"
+)
+_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}[:：]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_DIGITS = re.compile(r"[0-9０-９]")
+
+
+def body_tail(line: str) -> bool:
+    """A short line that can only close a body: a hotline, an address, a time and place."""
+    return len(line) <= 40 and bool(_PHONE.search(line) or _INFO_LABEL.match(line) or line.endswith(("(完)", "（完）")))
+
+
+def _keep_body_tails(units: list[layout.Unit], kinds_: list[str], unsure: set[int] | None) -> None:
+    """A headline-shaped line right after body text and right before a headline is the body's
+    last line unless it looks like a kicker: the worst mistake is to take body text from its
+    article, and a hotline or an address makes no kicker."""
+    for i in range(1, len(kinds_) - 1):
+        if kinds_[i] != "head" or kinds_[i - 1] != "body" or kinds_[i + 1] not in ("head", "credit"):
+            continue
+        t = units[i].text
+        if hl.is_subtitle(t):
+            continue
+        if body_tail(t):
+            kinds_[i] = "body"
+            continue
+        if not (_LABEL.match(t) or _DIGITS.search(t) or len(_HAN.findall(t)) >= 20):
+            continue
+        # Weaker signs (a label, a figure, a long line): the text it echoes decides.
+        before = "".join(units[k].text for k in range(max(0, i - 2), i))[-400:]
+        k = i + 1
+        while k < len(kinds_) and kinds_[k] in ("head", "credit"):
+            k += 1
+        after = units[k].text if k < len(kinds_) else ""
+        if words.echo(t, before) > words.echo(t, after):
+            kinds_[i] = "body"
+            if unsure is not None:
+                unsure.add(i)
 
 
 def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn_joins: bool = True) -> list[Seg]:
     units = page.units
-    classes = _classify(units)
+    unsure: set[int] = set()
+    classes = _classify(units, unsure)
     segs: list[Seg] = []
     cur: Seg | None = None
 
@@ -252,11 +299,17 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
             bullet = kinds.starts_with_bullet(text)
             cur.bulleted += bullet
             para = Para(text, src=src)
+            if n in unsure:
+                para.notes.append(
+                    Note(f"a line read as the last of its article's text: {text[:30]}", "the kicker of the next headline")
+                )
             if (
                 cur.paras
                 and not terminated(cur.paras[-1].text)
                 and not bullet
                 and not kinds.list_break(cur.paras[-1].text, text)
+                and not kinds.stands_apart(cur.paras[-1].text)
+                and not kinds.stands_apart(text)
             ):
                 _join(cur.paras[-1], para, warn_joins)
             else:
@@ -853,7 +906,7 @@ def resettle(page_drafts: list[Draft]) -> list[Draft]:
             or not isinstance(d.lines[0], HeadLine)
             or not kinds.numbered_subhead(d.lines[0])
             or seg.started
-            or seg.credits
+            or (seg.credits and not seg.closed)
             or seg.jump_in is not None
             or not seg.paras
         ):
@@ -886,6 +939,8 @@ def resettle(page_drafts: list[Draft]) -> list[Draft]:
                 )
             )
         others[host].seg.paras.extend([head, *seg.paras])
+        # A closing byline under the last section is the whole article's.
+        others[host].seg.credits.extend(c for c in seg.credits if c not in others[host].seg.credits)
         seg.paras, seg.heads, seg.merged_into = [], [], others[host].seg
         page_drafts.remove(d)
     _move_blocks(page_drafts)

@@ -53,6 +53,17 @@ def list_break(left: str, right: str) -> bool:
     return left.rstrip(" \u3000")[-1:] in ":：;；" and bool(_ITEM_START.match(right))
 
 
+_EPIGRAPH = re.compile(r"[—\-－―]{1,2}[\s\u3000]*题记[\s\u3000]*$")
+
+
+def stands_apart(text: str) -> bool:
+    """A paragraph that ends without a stop and yet is whole: an epigraph (……——题记) or a
+    numbered subhead (一、守住田,也守住人). Nothing runs on into it or from it."""
+    if _EPIGRAPH.search(text[-12:]):
+        return True
+    return len(text) <= 30 and "。" not in text and bool(_SUBHEAD.match(text))
+
+
 def numbered_subhead(text: str) -> bool:
     return bool(_SUBHEAD.match(text))
 
