@@ -145,6 +145,7 @@ def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> list[
             hl.has_comma(t)
             and nxt not in ("credit", "head?", "head", "jump")
             and not (nxt == "body" and cr.split_dateline(units[i + 1].text)[0])
+            and not (nxt == "body" and _question_head(units, kinds_, i))
         ):
             kinds_[i] = "body"
         elif (
@@ -161,6 +162,22 @@ def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> list[
             kinds_[i] = "head"
     _keep_body_tails(units, kinds_, unsure)
     return kinds_
+
+
+def _question_head(units: list[layout.Unit], kinds_: list[str], i: int) -> bool:
+    """A short line with a comma that ends in ? or ! (钱从哪里来?) between a finished paragraph
+    and the next: a headline when it stands apart from the paragraphs' indent or when the
+    text after it echoes it; a paragraph of one exclamation does neither."""
+    t = units[i].text
+    if t.rstrip(_CLOSERS)[-1:] not in ("!", "！", "?", "？"):
+        return False
+    if i > 0 and kinds_[i - 1] == "body" and not terminated(units[i - 1].text):
+        return False
+    nxt = units[i + 1]
+    if nxt.indented and not units[i].indented:
+        return True
+    after = nxt.text + (units[i + 2].text if i + 2 < len(units) else "")
+    return words.echo(t, after) >= 0.3
 
 
 # What closes a body and no kicker has: a telephone number, a label with its value

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from audiopaper.normalize import furniture
+from audiopaper.normalize import furniture, headlines
 from audiopaper.normalize.credits import BULLETS, credit_line, ends_with_credits
 
 _INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
@@ -208,24 +208,42 @@ def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]]) -> list[
     units: list[Unit] = []
     if width is None:
         if not _indent_marked(lines):
-            return [unit(t, ind, *w) for (t, ind), w in zip(lines, where, strict=True)]
+            for (text, indented), w in zip(lines, where, strict=True):
+                if units and not indented and _bracket_runs_on(units[-1].text, text):
+                    units[-1].add(text, *w)
+                else:
+                    units.append(unit(text, indented, *w))
+            return units
         # Paragraphs are marked by their indent: an unindented line of running text
         # after a paragraph's lines is more of that paragraph (a wrap we could not measure).
         prev_body = False
-        for (text, indented), w in zip(lines, where, strict=True):
-            body = indented or (prev_body and _running_text(text))
-            if units and prev_body and not indented and _running_text(text):
+        for k, ((text, indented), w) in enumerate(zip(lines, where, strict=True)):
+            nxt_indented = _opens_next(lines, k)
+            running = _running_text(text) and not (prev_body and _question_head(units[-1].text, text, nxt_indented))
+            body = indented or (prev_body and running)
+            if units and not indented and ((prev_body and running) or _bracket_runs_on(units[-1].text, text)):
                 units[-1].add(text, *w)
+                body = True
             else:
                 units.append(unit(text, indented, *w))
             prev_body = body
         return units
     prev_full = False
-    for (text, indented), w in zip(lines, where, strict=True):
+    for k, ((text, indented), w) in enumerate(zip(lines, where, strict=True)):
         # A line wider than the column is no line of it: a headline printed across columns.
         over = _display(text) > width + 2
         full = not over and len(text) + (2 if indented else 0) >= width - 1
-        if units and prev_full and not indented and not over and not _starts_block(units[-1].text, text, full):
+        nxt_indented = _opens_next(lines, k)
+        if units and not indented and _bracket_runs_on(units[-1].text, text):
+            units[-1].add(text, *w)
+        elif (
+            units
+            and prev_full
+            and not indented
+            and not over
+            and not _starts_block(units[-1].text, text, full)
+            and not _question_head(units[-1].text, text, nxt_indented)
+        ):
             units[-1].add(text, *w)
         else:
             units.append(unit(text, indented, *w))
@@ -281,6 +299,32 @@ def _starts_block(before: str, line: str, full: bool) -> bool:
 
 
 _CLOSERS = "”’」』)）】》\"' \u3000"
+# A bracket opened at a line's end, closed early on the next: a wrapped byline, (记者|吕静).
+_OPEN_AT_END = re.compile(r"[(（][^()（）]{0,12}$")
+_CLOSES_EARLY = re.compile(r"^[^()（）]{1,24}[)）]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _bracket_runs_on(before: str, line: str) -> bool:
+    return bool(_OPEN_AT_END.search(before[-14:]) and _CLOSES_EARLY.match(line))
+
+
+def _opens_next(lines: list[tuple[str, bool]], k: int) -> bool:
+    """Does something of its own start after line k: an indented paragraph or a byline?"""
+    if k + 1 >= len(lines):
+        return False
+    text, indented = lines[k + 1]
+    return indented or credit_line(text) is not None
+
+
+def _question_head(before: str, line: str, nxt_indented: bool) -> bool:
+    """A headline that ends in ? or ! (乘客为啥不满意?), standing alone between a finished
+    paragraph and the indented start of the next: no paragraph's last line."""
+    if not nxt_indented or len(line) > 30 or line.rstrip(_CLOSERS)[-1:] not in ("!", "！", "?", "？"):
+        return False
+    last = before.rstrip(_CLOSERS)
+    ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before)
+    return ended and len(_HAN.findall(line)) >= 6 and headlines.looks_like_headline(line)
 _MARKERISH = re.compile(r"^[■□●◆▲★]|^[(（](?:下转|上接|接|转|紧接)")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
