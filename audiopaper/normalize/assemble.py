@@ -318,7 +318,9 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
             para = Para(text, src=src)
             if n in unsure:
                 para.notes.append(
-                    Note(f"a line read as the last of its article's text: {text[:30]}", "the kicker of the next headline")
+                    Note(
+                        f"a line read as the last of its article's text: {text[:30]}", "the kicker of the next headline"
+                    )
                 )
             if (
                 cur.paras

@@ -325,6 +325,8 @@ def _question_head(before: str, line: str, nxt_indented: bool) -> bool:
     last = before.rstrip(_CLOSERS)
     ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before)
     return ended and len(_HAN.findall(line)) >= 6 and headlines.looks_like_headline(line)
+
+
 _MARKERISH = re.compile(r"^[■□●◆▲★]|^[(（](?:下转|上接|接|转|紧接)")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
