@@ -994,7 +994,7 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
             continue
         mine = sets[i]
         best: tuple[float, int, Draft] | None = None
-        for j in range(max(2, len(paras) - 3), len(paras)):
+        for j in range(max(1, len(paras) - 3), len(paras)):
             if not terminated(paras[j - 1].text):
                 continue
             piece = frozenset().union(*mine[j:])
@@ -1019,7 +1019,14 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
                 o, doc = news[k], docs[k]
                 exclusive = len((piece & doc) - own)
                 own_only = len((piece & own) - doc)
-                if len(doc) < 60 or exclusive < 6 or own_only > 2 or len(own & doc) > 0.3 * len(own):
+                # A few words shared with its own article only are the phrases every report
+                # has (负责人表示, 据介绍), where the article is as short as a wire story.
+                if (
+                    len(doc) < 60
+                    or exclusive < 6
+                    or own_only > max(2, exclusive // 4)
+                    or len(own & doc) > 0.3 * len(own)
+                ):
                     continue  # not plainly another subject, or two articles on one
                 if space is None:
                     space = _Space(docs, df)
