@@ -208,3 +208,53 @@ def test_closing_byline_after_the_text_belongs_to_that_article() -> None:
     assert [(c.role, c.name) for c in got.articles[0].credits] == [("见习记者", "董佳慧")]
     # An ad's item ends on its telephone number; the next item is not glued to it.
     assert len(got.articles[1].paragraphs) == 2
+
+
+def test_a_body_line_before_a_headline_stays_with_its_article_and_a_kicker_stays_a_kicker() -> None:
+    text = (
+        "城东菜市场改造后重新开张\n\n"
+        "本报讯 3月7日,城东菜市场改造完成后重新开张,200多个摊位全部换上了统一的不锈钢台面。\n\n"
+        "市场管理方介绍,改造后的菜市场增加了农残快速检测室,每天抽检蔬菜不少于30批次。\n\n"
+        "本次改造由区商务局和城东街道共同出资完成总投资约四百万元\n\n"
+        "第十二届松岭茶文化节\n\n春茶飘香迎客来\n\n"
+        "本报讯 3月6日,第十二届松岭茶文化节在茶园镇开幕,来自各地的茶商和游客在茶山间品新茶、看采茶。\n"
+    )
+    got = normalize(text)
+    market, tea = got.articles
+    # Unpunctuated and long, it could still be a kicker: it stays with the text it echoes,
+    # and the editor is told which line and what else it could have been.
+    assert market.paragraphs[-1] == "本次改造由区商务局和城东街道共同出资完成总投资约四百万元"
+    assert (tea.kicker, tea.title) == ("第十二届松岭茶文化节", "春茶飘香迎客来")
+    [warning] = got.warnings
+    assert (warning.article, warning.paragraph, warning.lines) == (0, 2, (7,))
+    assert "kicker" in (warning.alternative or "")
+
+
+def test_a_block_after_a_one_paragraph_wire_story_goes_back_whole() -> None:
+    page = HERE / "pages" / "muyang_moved.txt"
+    text = page.read_text(encoding="utf-8")
+    wire = _gold(page).articles[1]
+    for p in wire.paragraphs[1:]:
+        text = text.replace(p + "\n\n", "")
+    got = normalize(text)
+    gold = _gold(page)
+    assert comparable(got)[0] == comparable(gold)[0]
+    assert got.articles[1].paragraphs == wire.paragraphs[:1]
+    assert [(w.article, w.paragraph) for w in got.warnings] == [(0, 3)]
+
+
+@pytest.mark.parametrize(
+    ("line", "number", "name", "paper", "date"),
+    [
+        ("第3版 要闻 青阳日报 2024年3月8日", 3, "要闻", "青阳日报", "2024-03-08"),
+        ("第3版:民生 青阳日报 2024年3月8日 星期五", 3, "民生", "青阳日报", "2024-03-08"),
+        ("青阳日报 2024.03.08 星期五 A05 要闻", 5, "要闻", "青阳日报", "2024-03-08"),
+        ("A05 要闻 2024.03.08 青阳日报 责任编辑:王五", 5, "要闻", "青阳日报", "2024-03-08"),
+        ("第A05版:要闻 2024.03.08", 5, "要闻", None, "2024-03-08"),
+        ("A05 2024.03.08 青阳日报", 5, None, "青阳日报", "2024-03-08"),
+    ],
+)
+def test_page_headers_in_other_orders(line: str, number: int, name: str | None, paper: str | None, date: str) -> None:
+    from audiopaper.normalize.furniture import PageHeader, parse_page_header
+
+    assert parse_page_header(line) == PageHeader(number=number, name=name, paper=paper, date=date)

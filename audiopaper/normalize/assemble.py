@@ -1002,7 +1002,7 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
                 continue
             own = frozenset().union(*mine[:j]) | words.bigrams(d.title)
             # Cheap first: a block that shares its article's words is on its subject.
-            if len(own) < 60 or len(piece & own) > max(4, 0.15 * len(piece)):
+            if len(own) < 40 or len(piece & own) > max(4, 0.15 * len(piece)):
                 continue
             if not docs:
                 docs = [frozenset().union(*ps) | words.bigrams(o.title) for ps, o in zip(sets, news, strict=True)]
