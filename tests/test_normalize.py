@@ -258,3 +258,16 @@ def test_page_headers_in_other_orders(line: str, number: int, name: str | None, 
     from audiopaper.normalize.furniture import PageHeader, parse_page_header
 
     assert parse_page_header(line) == PageHeader(number=number, name=name, paper=paper, date=date)
+
+
+@pytest.mark.parametrize("name", ["songling_endings", "taoxi_wrapped", "muyang_moved"])
+@pytest.mark.parametrize("style", ["blank", "dense", "wrap"])
+def test_endings_and_question_headlines_in_every_export_style(name: str, style: str) -> None:
+    """Unpunctuated last lines, ?/! headlines, epigraphs, subheads, wrapped bylines and a
+    misplaced block, laid out again the ways exports lay pages out."""
+    from audiopaper.normalize.render import edition_to_text
+
+    gold = _gold(HERE / "pages" / f"{name}.txt")
+    for width in (18, 30):
+        got = normalize(edition_to_text(gold, style=style, width=width))
+        assert comparable(got) == comparable(gold), _diff(got, gold)

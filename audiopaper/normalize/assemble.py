@@ -25,7 +25,7 @@ def terminated(text: str) -> bool:
         return True
     if t[-1] in _TERMINAL or kinds.ends_with_contact(text) or kinds.ends_with_photo_credit(text):
         return True
-    if body_tail(text):
+    if kinds.body_tail(text):
         return True
     # A byline in brackets closes an article or a brief's item: ……(记者 王磊)
     return text.rstrip(" \u3000")[-1:] in ")）" and cr.ends_with_credits(text)
@@ -180,34 +180,25 @@ def _question_head(units: list[layout.Unit], kinds_: list[str], i: int) -> bool:
     return words.echo(t, after) >= 0.3
 
 
-# What closes a body and no kicker has: a telephone number, a label with its value
-# (报名时间:3月11日, 地址:……), a (完).
-_PHONE = re.compile(r"(?<![0-9])(?:0\d{2,3}[-－—]?\d{7,8}|1[3-9]\d{9}|400[-－]?\d{3}[-－]?\d{4}|\d{7,8})(?![0-9])")
-_INFO_LABEL = re.compile(
-    r"^[\u4e00-\u9fff]{0,4}(?:时间|日期|地点|地址|电话|热线|方式|对象|条件|网址|邮箱|费用|微信|邮编|联系人)[\s\u3000]*[:：]"
-)
 _LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}[:：]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _DIGITS = re.compile(r"[0-9０-９]")
-
-
-def body_tail(line: str) -> bool:
-    """A short line that can only close a body: a hotline, an address, a time and place."""
-    return len(line) <= 40 and bool(_PHONE.search(line) or _INFO_LABEL.match(line) or line.endswith(("(完)", "（完）")))
 
 
 def _keep_body_tails(units: list[layout.Unit], kinds_: list[str], unsure: set[int] | None) -> None:
     """A headline-shaped line right after body text and right before a headline is the body's
     last line unless it looks like a kicker: the worst mistake is to take body text from its
     article, and a hotline or an address makes no kicker."""
-    for i in range(1, len(kinds_) - 1):
-        if kinds_[i] != "head" or kinds_[i - 1] != "body" or kinds_[i + 1] not in ("head", "credit"):
+    for i in range(1, len(kinds_)):
+        if kinds_[i] != "head" or kinds_[i - 1] != "body":
             continue
         t = units[i].text
         if hl.is_subtitle(t):
             continue
-        if body_tail(t):
+        if kinds.body_tail(t):
             kinds_[i] = "body"
+            continue
+        if i + 1 == len(kinds_) or kinds_[i + 1] not in ("head", "credit"):
             continue
         if not (_LABEL.match(t) or _DIGITS.search(t) or len(_HAN.findall(t)) >= 20):
             continue

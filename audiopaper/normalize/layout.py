@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from audiopaper.normalize import furniture, headlines
+from audiopaper.normalize import furniture, headlines, kinds
 from audiopaper.normalize.credits import BULLETS, credit_line, ends_with_credits
 
 _INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
@@ -323,7 +323,7 @@ def _question_head(before: str, line: str, nxt_indented: bool) -> bool:
     if not nxt_indented or len(line) > 30 or line.rstrip(_CLOSERS)[-1:] not in ("!", "！", "?", "？"):
         return False
     last = before.rstrip(_CLOSERS)
-    ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before)
+    ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before) or kinds.body_tail(before)
     return ended and len(_HAN.findall(line)) >= 6 and headlines.looks_like_headline(line)
 
 
