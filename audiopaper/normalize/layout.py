@@ -218,8 +218,7 @@ def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]]) -> list[
         # after a paragraph's lines is more of that paragraph (a wrap we could not measure).
         prev_body = False
         for k, ((text, indented), w) in enumerate(zip(lines, where, strict=True)):
-            nxt_indented = _opens_next(lines, k)
-            running = _running_text(text) and not (prev_body and _question_head(units[-1].text, text, nxt_indented))
+            running = _running_text(text) and not (prev_body and _question_head(units[-1].text, text, lines, k))
             body = indented or (prev_body and running)
             if units and not indented and ((prev_body and running) or _bracket_runs_on(units[-1].text, text)):
                 units[-1].add(text, *w)
@@ -233,7 +232,6 @@ def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]]) -> list[
         # A line wider than the column is no line of it: a headline printed across columns.
         over = _display(text) > width + 2
         full = not over and len(text) + (2 if indented else 0) >= width - 1
-        nxt_indented = _opens_next(lines, k)
         if units and not indented and _bracket_runs_on(units[-1].text, text):
             units[-1].add(text, *w)
         elif (
@@ -242,7 +240,7 @@ def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]]) -> list[
             and not indented
             and not over
             and not _starts_block(units[-1].text, text, full)
-            and not _question_head(units[-1].text, text, nxt_indented)
+            and not _question_head(units[-1].text, text, lines, k)
         ):
             units[-1].add(text, *w)
         else:
@@ -317,10 +315,10 @@ def _opens_next(lines: list[tuple[str, bool]], k: int) -> bool:
     return indented or credit_line(text) is not None
 
 
-def _question_head(before: str, line: str, nxt_indented: bool) -> bool:
+def _question_head(before: str, line: str, lines: list[tuple[str, bool]], k: int) -> bool:
     """A headline that ends in ? or ! (乘客为啥不满意?), standing alone between a finished
     paragraph and the indented start of the next: no paragraph's last line."""
-    if not nxt_indented or len(line) > 30 or line.rstrip(_CLOSERS)[-1:] not in ("!", "！", "?", "？"):
+    if len(line) > 30 or line.rstrip(_CLOSERS)[-1:] not in ("!", "！", "?", "？") or not _opens_next(lines, k):
         return False
     last = before.rstrip(_CLOSERS)
     ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before) or kinds.body_tail(before)
