@@ -26,7 +26,7 @@ _EDITOR_START = re.compile(rf"^[\s　]*(?:{_EDITOR_KEYS})\s*[:：]")
 _SENTENCE = re.compile(r"[。！？!?]")
 _NAME_AFTER = re.compile(r"版\s*[:：·・|｜\-—]?\s*(?P<name>[\u4e00-\u9fff]{2,8})")
 _PAPER_ONLY = re.compile(r"^[\u4e00-\u9fff]{0,10}(?:日报|晚报|时报|周报|早报|商报)$")
-_EDITOR_TAIL = re.compile(rf"(?:{_EDITOR_KEYS})\s*[:：].*$")
+_EDITOR_TAIL = re.compile(rf"(?:{_EDITOR_KEYS})\s*[:：]\s*[^\s　|｜]*")
 _NAME_BEFORE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,8})\s*第\s*\S{1,3}\s*版")
 
 
@@ -73,12 +73,20 @@ def parse_page_header(line: str) -> PageHeader | None:
     m_name = _NAME_AFTER.match(rest)
     if m_name and not re.match(_EDITOR_KEYS, m_name.group("name")) and not _PAPER_ONLY.match(m_name.group("name")):
         name = m_name.group("name")
+    if name is None:
+        # 要闻 第3版: the page's name before its number, unless that is the paper or the day.
+        m_before = _NAME_BEFORE.search(line, 0, m_no.end())
+        if m_before and not _PAPER_ONLY.match(m_before["name"]) and not _WEEKDAY.search(m_before["name"]):
+            name = m_before["name"]
     if m_paper is None:
-        # 第3版 要闻 青阳日报 2024年3月8日: the paper named after the page and its name.
-        tail = line[m_no.end() :]
+        # 第3版 要闻 青阳日报 2024年3月8日, 2024年3月8日 青阳日报 A3: the paper named anywhere
+        # else on the line, once the page, its name, the date and the editors are taken out.
+        rest_of_line = line[: m_no.start()] + " " + line[m_no.end() :]
+        if m_date:
+            rest_of_line = rest_of_line.replace(m_date.group(0), " ", 1)
         if name:
-            tail = tail.replace(name, " ", 1)
-        m_paper = _PAPER.search(_EDITOR_TAIL.sub("", tail))
+            rest_of_line = rest_of_line.replace(name, " ", 1)
+        m_paper = _PAPER.search(_EDITOR_TAIL.sub(" ", rest_of_line))
     if m_paper:
         paper = m_paper.group("paper")
     if name:
