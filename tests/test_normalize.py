@@ -275,3 +275,19 @@ def test_endings_and_question_headlines_in_every_export_style(name: str, style: 
     for width in (18, 30):
         got = normalize(edition_to_text(gold, style=style, width=width))
         assert comparable(got) == comparable(gold), _diff(got, gold)
+
+
+def test_an_epigraph_signed_on_a_line_of_its_own_is_one_paragraph() -> None:
+    text = (
+        "种粮大户的新账本\n\n“手中有粮,心中不慌。”\n\n——题记\n\n"
+        "清晨六点,茶园镇下溪村的种粮大户陈永刚已经站在田埂上。\n\n"
+        "一、守住田,也守住人\n\n十年前,村里的年轻人大多外出打工,不少田块撂了荒。\n\n记者 杨帆\n"
+    )
+    [article] = normalize(text).articles
+    assert article.paragraphs == (
+        "“手中有粮,心中不慌。”——题记",
+        "清晨六点,茶园镇下溪村的种粮大户陈永刚已经站在田埂上。",
+        "一、守住田,也守住人",
+        "十年前,村里的年轻人大多外出打工,不少田块撂了荒。",
+    )
+    assert [(c.role, c.name) for c in article.credits] == [("记者", "杨帆")]

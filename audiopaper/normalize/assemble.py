@@ -126,7 +126,8 @@ def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> list[
         elif cr.credit_line(t) is not None:
             kinds_.append("credit")
         elif hl.looks_like_headline(t) and cr.split_dateline(t)[0] is None:
-            kinds_.append("head?")
+            # ——题记 under its quotation signs an epigraph; it is no subtitle.
+            kinds_.append("body" if kinds.epigraph_mark(t) else "head?")
         else:
             kinds_.append("body")
     # Context: a short unpunctuated line can be a column-cut piece of a paragraph.
@@ -313,7 +314,9 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
                         f"a line read as the last of its article's text: {text[:30]}", "the kicker of the next headline"
                     )
                 )
-            if (
+            if cur.paras and kinds.epigraph_mark(text):
+                _join(cur.paras[-1], para, warn_joins)
+            elif (
                 cur.paras
                 and not terminated(cur.paras[-1].text)
                 and not bullet

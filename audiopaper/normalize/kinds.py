@@ -56,6 +56,11 @@ def list_break(left: str, right: str) -> bool:
 _EPIGRAPH = re.compile(r"[—\-－―]{1,2}[\s\u3000]*题记[\s\u3000]*$")
 
 
+def epigraph_mark(text: str) -> bool:
+    """A line that is only ——题记: it signs the epigraph above it."""
+    return text.endswith("题记") and bool(_EPIGRAPH.fullmatch(text.strip(" \u3000")))
+
+
 def stands_apart(text: str) -> bool:
     """A paragraph that ends without a stop and yet is whole: an epigraph (……——题记) or a
     numbered subhead (一、守住田,也守住人). Nothing runs on into it or from it."""
