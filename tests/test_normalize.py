@@ -291,3 +291,24 @@ def test_an_epigraph_signed_on_a_line_of_its_own_is_one_paragraph() -> None:
         "十年前,村里的年轻人大多外出打工,不少田块撂了荒。",
     )
     assert [(c.role, c.name) for c in article.credits] == [("记者", "杨帆")]
+
+
+@pytest.mark.parametrize("sep", ["\n\n", "\n"])
+def test_question_and_exclamation_headlines_without_datelines(sep: str) -> None:
+    paragraphs = {
+        "古镇老街完成风貌改造": [
+            "3月6日,历时8个月的古镇老街风貌改造工程完工,石板街重新迎客。",
+            "下一步将引进非遗工坊。",
+        ],
+        "公交站台搬了家,乘客为啥不满意?": [
+            "3月4日起,城南大道上的公交站台向东移了约200米。不少乘客反映,新站台离学校远了。",
+            "对此,市交通运输局解释,原站台紧挨路口,公交车进出站常常造成拥堵。",
+        ],
+        "“这堂普法课,来得真及时!”": [
+            "“听了这堂课才知道,签合同、借钱都有讲究。”村民吴阿姨边记笔记边说。",
+            "当天,市司法局的普法志愿者把“板凳课堂”搬进了村里。",
+        ],
+    }
+    text = sep.join(sep.join([title, *paras]) for title, paras in paragraphs.items()) + "\n"
+    got = normalize(text)
+    assert [(a.title, a.paragraphs) for a in got.articles] == [(t, tuple(p)) for t, p in paragraphs.items()]
