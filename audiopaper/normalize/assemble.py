@@ -177,10 +177,6 @@ def _question_head(units: list[layout.Unit], kinds_: list[str], i: int) -> bool:
     nxt = units[i + 1]
     if nxt.indented and not units[i].indented:
         return True
-    # Wholly in quotation marks (“家门口看病,真方便!”): a quoted headline; a paragraph
-    # that quotes someone says who, after the quote.
-    if t[:1] in '“"「' and t[-1:] in '”"」':
-        return True
     after = nxt.text + (units[i + 2].text if i + 2 < len(units) else "")
     return words.echo(t, after) >= 0.25
 
