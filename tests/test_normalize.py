@@ -312,3 +312,15 @@ def test_question_and_exclamation_headlines_without_datelines(sep: str) -> None:
     text = sep.join(sep.join([title, *paras]) for title, paras in paragraphs.items()) + "\n"
     got = normalize(text)
     assert [(a.title, a.paragraphs) for a in got.articles] == [(t, tuple(p)) for t, p in paragraphs.items()]
+
+
+@pytest.mark.parametrize("byline", ["■记者 韩雪 通讯员 蒋立平", "(记者 韩雪 通讯员 蒋立平)"])
+def test_a_closing_byline_after_a_misplaced_block_goes_back_with_it(byline: str) -> None:
+    page = HERE / "pages" / "muyang_moved.txt"
+    gold = _gold(page)
+    last = gold.articles[0].paragraphs[-1]
+    text = page.read_text(encoding="utf-8").replace("本报讯(记者 韩雪 通讯员 蒋立平)", "本报讯 ")
+    text = text.replace(last + "\n", f"{last}\n\n{byline}\n")
+    got, ledger = normalize_with_ledger(text)
+    assert comparable(got) == comparable(gold), _diff(got, gold)
+    assert audit(source_lines(text), got, ledger) == []

@@ -963,7 +963,9 @@ def resettle(page_drafts: list[Draft]) -> list[Draft]:
 def _plain_news(d: Draft) -> bool:
     """Not a column of briefs, a notice or a photo: an article with a subject of its own."""
     title = (d.kicker or "") + d.title
-    return not (kinds.is_brief_title(title) or kinds.is_notice_title(title) or d.seg.bulleted or d.seg.closed)
+    # Closed by a byline after its text is still an article; by a photo credit or a jump, not.
+    closed = d.seg.closed and (d.seg.jump_out is not None or cr.is_photo_credits(d.seg.credits))
+    return not (kinds.is_brief_title(title) or kinds.is_notice_title(title) or d.seg.bulleted or closed)
 
 
 _MAX_COMPARED = 12
@@ -1045,3 +1047,19 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
             )
         )
         o.seg.paras.extend(block)
+        _move_closing_byline(d.seg, o.seg, block[0])
+
+
+def _move_closing_byline(source: Seg, target: Seg, first: Para) -> None:
+    """A byline printed after a block that went to another article is that article's."""
+    if not first.src:
+        return
+    start = first.src[0][0].index
+    after = [x for x in source.credit_src if x[0].index > start]
+    if not after:
+        return
+    moved = [c for u, a, b in after for c in cr.credit_line(u.text[a:b]) or []]
+    source.credit_src = [x for x in source.credit_src if x[0].index <= start]
+    target.credit_src.extend(after)
+    source.credits = [c for c in source.credits if c not in moved]
+    target.credits.extend(c for c in moved if c not in target.credits)
