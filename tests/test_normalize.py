@@ -324,3 +324,17 @@ def test_a_closing_byline_after_a_misplaced_block_goes_back_with_it(byline: str)
     got, ledger = normalize_with_ledger(text)
     assert comparable(got) == comparable(gold), _diff(got, gold)
     assert audit(source_lines(text), got, ledger) == []
+
+
+@pytest.mark.parametrize(
+    "last", ["(据新华社)", "(来源:市应急管理局)", "咨询热线 0571-88881234", "报名地点:牧阳区人力资源市场二楼", "(完)"]
+)
+def test_an_unpunctuated_last_line_is_never_the_next_kicker(last: str) -> None:
+    text = (
+        "全国春播粮食面积已过三成\n\n新华社北京4月11日电 记者11日从农业农村部获悉,全国已春播粮食面积超过3亿亩。\n\n"
+        f"农业农村部已派出多个工作组,帮助农民抢抓农时、播足播好。\n\n{last}\n\n"
+        "牧阳图书馆推出夜间阅读服务\n\n本报讯 从4月15日起,牧阳图书馆自习区将延长开放至晚上10点。\n"
+    )
+    first, second = normalize(text).articles
+    assert first.paragraphs[-1] == last
+    assert (second.kicker, second.title) == (None, "牧阳图书馆推出夜间阅读服务")

@@ -101,10 +101,18 @@ _INFO_LABEL = re.compile(
 )
 
 
+# A source or an ending in brackets on a line of its own: (完), (据新华社), (来源:市应急管理局).
+_BRACKETED_LINE = re.compile(r"^[(（][^()（）]{1,30}[)）]$")
+
+
 def body_tail(line: str) -> bool:
-    """A short line that can only close a body: a hotline, an address, a time and place."""
+    """A short line that can only close a body: a hotline, an address, a time and place,
+    a source in brackets."""
     return len(line) <= 40 and bool(
-        _PHONE_NUMBER.search(line) or _INFO_LABEL.match(line) or line.endswith(("(完)", "（完）"))
+        _PHONE_NUMBER.search(line)
+        or _INFO_LABEL.match(line)
+        or line.endswith(("(完)", "（完）"))
+        or _BRACKETED_LINE.match(line)
     )
 
 
