@@ -208,3 +208,133 @@ def test_closing_byline_after_the_text_belongs_to_that_article() -> None:
     assert [(c.role, c.name) for c in got.articles[0].credits] == [("见习记者", "董佳慧")]
     # An ad's item ends on its telephone number; the next item is not glued to it.
     assert len(got.articles[1].paragraphs) == 2
+
+
+def test_a_body_line_before_a_headline_stays_with_its_article_and_a_kicker_stays_a_kicker() -> None:
+    text = (
+        "城东菜市场改造后重新开张\n\n"
+        "本报讯 3月7日,城东菜市场改造完成后重新开张,200多个摊位全部换上了统一的不锈钢台面。\n\n"
+        "市场管理方介绍,改造后的菜市场增加了农残快速检测室,每天抽检蔬菜不少于30批次。\n\n"
+        "本次改造由区商务局和城东街道共同出资完成总投资约四百万元\n\n"
+        "第十二届松岭茶文化节\n\n春茶飘香迎客来\n\n"
+        "本报讯 3月6日,第十二届松岭茶文化节在茶园镇开幕,来自各地的茶商和游客在茶山间品新茶、看采茶。\n"
+    )
+    got = normalize(text)
+    market, tea = got.articles
+    # Unpunctuated and long, it could still be a kicker: it stays with the text it echoes,
+    # and the editor is told which line and what else it could have been.
+    assert market.paragraphs[-1] == "本次改造由区商务局和城东街道共同出资完成总投资约四百万元"
+    assert (tea.kicker, tea.title) == ("第十二届松岭茶文化节", "春茶飘香迎客来")
+    [warning] = got.warnings
+    assert (warning.article, warning.paragraph, warning.lines) == (0, 2, (7,))
+    assert "kicker" in (warning.alternative or "")
+
+
+def test_a_block_after_a_one_paragraph_wire_story_goes_back_whole() -> None:
+    page = HERE / "pages" / "muyang_moved.txt"
+    text = page.read_text(encoding="utf-8")
+    wire = _gold(page).articles[1]
+    for p in wire.paragraphs[1:]:
+        text = text.replace(p + "\n\n", "")
+    got = normalize(text)
+    gold = _gold(page)
+    assert comparable(got)[0] == comparable(gold)[0]
+    assert got.articles[1].paragraphs == wire.paragraphs[:1]
+    assert [(w.article, w.paragraph) for w in got.warnings] == [(0, 3)]
+
+
+@pytest.mark.parametrize(
+    ("line", "number", "name", "paper", "date"),
+    [
+        ("第3版 要闻 青阳日报 2024年3月8日", 3, "要闻", "青阳日报", "2024-03-08"),
+        ("第3版:民生 青阳日报 2024年3月8日 星期五", 3, "民生", "青阳日报", "2024-03-08"),
+        ("青阳日报 2024.03.08 星期五 A05 要闻", 5, "要闻", "青阳日报", "2024-03-08"),
+        ("A05 要闻 2024.03.08 青阳日报 责任编辑:王五", 5, "要闻", "青阳日报", "2024-03-08"),
+        ("第A05版:要闻 2024.03.08", 5, "要闻", None, "2024-03-08"),
+        ("A05 2024.03.08 青阳日报", 5, None, "青阳日报", "2024-03-08"),
+        ("2024年3月8日 星期五 青阳日报 A3 要闻", 3, "要闻", "青阳日报", "2024-03-08"),
+        ("要闻 第3版 青阳日报 2024年3月8日", 3, "要闻", "青阳日报", "2024-03-08"),
+        ("第3版 要闻 编辑:王五 青阳日报 2024年3月8日", 3, "要闻", "青阳日报", "2024-03-08"),
+        ("星期五 第3版 2024年3月8日", 3, None, None, "2024-03-08"),
+    ],
+)
+def test_page_headers_in_other_orders(line: str, number: int, name: str | None, paper: str | None, date: str) -> None:
+    from audiopaper.normalize.furniture import PageHeader, parse_page_header
+
+    assert parse_page_header(line) == PageHeader(number=number, name=name, paper=paper, date=date)
+
+
+@pytest.mark.parametrize("name", ["songling_endings", "taoxi_wrapped", "muyang_moved"])
+@pytest.mark.parametrize("style", ["blank", "dense", "wrap"])
+def test_endings_and_question_headlines_in_every_export_style(name: str, style: str) -> None:
+    """Unpunctuated last lines, ?/! headlines, epigraphs, subheads, wrapped bylines and a
+    misplaced block, laid out again the ways exports lay pages out."""
+    from audiopaper.normalize.render import edition_to_text
+
+    gold = _gold(HERE / "pages" / f"{name}.txt")
+    for width in (18, 30):
+        got = normalize(edition_to_text(gold, style=style, width=width))
+        assert comparable(got) == comparable(gold), _diff(got, gold)
+
+
+def test_an_epigraph_signed_on_a_line_of_its_own_is_one_paragraph() -> None:
+    text = (
+        "种粮大户的新账本\n\n“手中有粮,心中不慌。”\n\n——题记\n\n"
+        "清晨六点,茶园镇下溪村的种粮大户陈永刚已经站在田埂上。\n\n"
+        "一、守住田,也守住人\n\n十年前,村里的年轻人大多外出打工,不少田块撂了荒。\n\n记者 杨帆\n"
+    )
+    [article] = normalize(text).articles
+    assert article.paragraphs == (
+        "“手中有粮,心中不慌。”——题记",
+        "清晨六点,茶园镇下溪村的种粮大户陈永刚已经站在田埂上。",
+        "一、守住田,也守住人",
+        "十年前,村里的年轻人大多外出打工,不少田块撂了荒。",
+    )
+    assert [(c.role, c.name) for c in article.credits] == [("记者", "杨帆")]
+
+
+@pytest.mark.parametrize("sep", ["\n\n", "\n"])
+def test_question_and_exclamation_headlines_without_datelines(sep: str) -> None:
+    paragraphs = {
+        "古镇老街完成风貌改造": [
+            "3月6日,历时8个月的古镇老街风貌改造工程完工,石板街重新迎客。",
+            "下一步将引进非遗工坊。",
+        ],
+        "公交站台搬了家,乘客为啥不满意?": [
+            "3月4日起,城南大道上的公交站台向东移了约200米。不少乘客反映,新站台离学校远了。",
+            "对此,市交通运输局解释,原站台紧挨路口,公交车进出站常常造成拥堵。",
+        ],
+        "“这堂普法课,来得真及时!”": [
+            "“听了这堂课才知道,签合同、借钱都有讲究。”村民吴阿姨边记笔记边说。",
+            "当天,市司法局的普法志愿者把“板凳课堂”搬进了村里。",
+        ],
+    }
+    text = sep.join(sep.join([title, *paras]) for title, paras in paragraphs.items()) + "\n"
+    got = normalize(text)
+    assert [(a.title, a.paragraphs) for a in got.articles] == [(t, tuple(p)) for t, p in paragraphs.items()]
+
+
+@pytest.mark.parametrize("byline", ["■记者 韩雪 通讯员 蒋立平", "(记者 韩雪 通讯员 蒋立平)"])
+def test_a_closing_byline_after_a_misplaced_block_goes_back_with_it(byline: str) -> None:
+    page = HERE / "pages" / "muyang_moved.txt"
+    gold = _gold(page)
+    last = gold.articles[0].paragraphs[-1]
+    text = page.read_text(encoding="utf-8").replace("本报讯(记者 韩雪 通讯员 蒋立平)", "本报讯 ")
+    text = text.replace(last + "\n", f"{last}\n\n{byline}\n")
+    got, ledger = normalize_with_ledger(text)
+    assert comparable(got) == comparable(gold), _diff(got, gold)
+    assert audit(source_lines(text), got, ledger) == []
+
+
+@pytest.mark.parametrize(
+    "last", ["(据新华社)", "(来源:市应急管理局)", "咨询热线 0571-88881234", "报名地点:牧阳区人力资源市场二楼", "(完)"]
+)
+def test_an_unpunctuated_last_line_is_never_the_next_kicker(last: str) -> None:
+    text = (
+        "全国春播粮食面积已过三成\n\n新华社北京4月11日电 记者11日从农业农村部获悉,全国已春播粮食面积超过3亿亩。\n\n"
+        f"农业农村部已派出多个工作组,帮助农民抢抓农时、播足播好。\n\n{last}\n\n"
+        "牧阳图书馆推出夜间阅读服务\n\n本报讯 从4月15日起,牧阳图书馆自习区将延长开放至晚上10点。\n"
+    )
+    first, second = normalize(text).articles
+    assert first.paragraphs[-1] == last
+    assert (second.kicker, second.title) == (None, "牧阳图书馆推出夜间阅读服务")

@@ -20,6 +20,11 @@ characters of body text lost, all on one page (wugang: an article's closing hotl
 for the next article's kicker). The issue's bar is 9 in 10 exact and no loss at all:
 EXACT_NEEDED keeps what was measured from slipping back, and KNOWN_LOSS names the pages that
 lost text when measured, expected to fail (strictly: once one stops losing text, take it out).
+
+After the normalizer work of 2026-12-02 (branches weak, weak2, speed): 50/54 exact (fenglin
+6/8, heyang 6/8, the rest all exact), no character lost. That work was told the causes of
+these misses in one line each (never the pages), so this set is no longer quite unseen:
+tests/unseen2/ is the set laid out after it, for the honest measure.
 """
 
 from __future__ import annotations
@@ -38,8 +43,8 @@ from audiopaper.normalize import normalize
 UNSEEN = Path(__file__).parent / "unseen"
 PAGES = sorted(UNSEEN.glob("*.txt"))
 # The score measured when the set was first run (see the docstring): raise it, never lower it.
-EXACT_NEEDED = 42
-KNOWN_LOSS = {"wugang"}
+EXACT_NEEDED = 50
+KNOWN_LOSS: set[str] = set()
 
 
 @dataclass(frozen=True)

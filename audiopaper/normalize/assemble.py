@@ -25,6 +25,8 @@ def terminated(text: str) -> bool:
         return True
     if t[-1] in _TERMINAL or kinds.ends_with_contact(text) or kinds.ends_with_photo_credit(text):
         return True
+    if kinds.body_tail(text):
+        return True
     # A byline closes an article or a brief's item: ……(记者 王磊), ……。记者 王磊
     return cr.ends_with_credits(text)
 
@@ -115,7 +117,7 @@ def _photo_credit_after(units: list[layout.Unit], i: int) -> bool:
     return bool(found) and all(c.role == "摄影" for c in found or ())
 
 
-def _classify(units: list[layout.Unit]) -> list[str]:
+def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> list[str]:
     kinds_: list[str] = []
     for u in units:
         t = u.text
@@ -124,7 +126,8 @@ def _classify(units: list[layout.Unit]) -> list[str]:
         elif cr.credit_line(t) is not None:
             kinds_.append("credit")
         elif hl.looks_like_headline(t) and cr.split_dateline(t)[0] is None:
-            kinds_.append("head?")
+            # ——题记 under its quotation signs an epigraph; it is no subtitle.
+            kinds_.append("body" if kinds.epigraph_mark(t) else "head?")
         else:
             kinds_.append("body")
     # Context: a short unpunctuated line can be a column-cut piece of a paragraph.
@@ -146,6 +149,7 @@ def _classify(units: list[layout.Unit]) -> list[str]:
             hl.has_comma(t)
             and nxt not in ("credit", "head?", "head", "jump")
             and not (nxt == "body" and cr.split_dateline(units[i + 1].text)[0])
+            and not (nxt == "body" and _question_head(units, kinds_, i))
         ):
             kinds_[i] = "body"
         elif (
@@ -160,6 +164,7 @@ def _classify(units: list[layout.Unit]) -> list[str]:
             kinds_[i] = "body"
         else:
             kinds_[i] = "head"
+    _keep_body_tails(units, kinds_, unsure)
     return kinds_
 
 
@@ -172,9 +177,60 @@ def _in_list(before: str, line: str) -> bool:
     return kinds.item_number(before) == number - 1
 
 
+def _question_head(units: list[layout.Unit], kinds_: list[str], i: int) -> bool:
+    """A short line with a comma that ends in ? or ! (钱从哪里来?) between a finished paragraph
+    and the next: a headline when it stands apart from the paragraphs' indent or when the
+    text after it echoes it; a paragraph of one exclamation does neither."""
+    t = units[i].text
+    if t.rstrip(_CLOSERS)[-1:] not in ("!", "！", "?", "？"):
+        return False
+    if i > 0 and kinds_[i - 1] == "body" and not terminated(units[i - 1].text):
+        return False
+    nxt = units[i + 1]
+    if nxt.indented and not units[i].indented:
+        return True
+    after = nxt.text + (units[i + 2].text if i + 2 < len(units) else "")
+    return words.echo(t, after) >= 0.25
+
+
+_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}[:：]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_DIGITS = re.compile(r"[0-9０-９]")
+
+
+def _keep_body_tails(units: list[layout.Unit], kinds_: list[str], unsure: set[int] | None) -> None:
+    """A headline-shaped line right after body text and right before a headline is the body's
+    last line unless it looks like a kicker: the worst mistake is to take body text from its
+    article, and a hotline or an address makes no kicker."""
+    for i in range(1, len(kinds_)):
+        if kinds_[i] != "head" or kinds_[i - 1] != "body":
+            continue
+        t = units[i].text
+        if hl.is_subtitle(t):
+            continue
+        if kinds.body_tail(t):
+            kinds_[i] = "body"
+            continue
+        if i + 1 == len(kinds_) or kinds_[i + 1] not in ("head", "credit"):
+            continue
+        if not (_LABEL.match(t) or _DIGITS.search(t) or len(_HAN.findall(t)) >= 20):
+            continue
+        # Weaker signs (a label, a figure, a long line): the text it echoes decides.
+        before = "".join(units[k].text for k in range(max(0, i - 2), i))[-400:]
+        k = i + 1
+        while k < len(kinds_) and kinds_[k] in ("head", "credit"):
+            k += 1
+        after = units[k].text if k < len(kinds_) else ""
+        if words.echo(t, before) > words.echo(t, after):
+            kinds_[i] = "body"
+            if unsure is not None:
+                unsure.add(i)
+
+
 def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn_joins: bool = True) -> list[Seg]:
     units = page.units
-    classes = _classify(units)
+    unsure: set[int] = set()
+    classes = _classify(units, unsure)
     segs: list[Seg] = []
     cur: Seg | None = None
 
@@ -276,13 +332,23 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
             bullet = kinds.starts_with_bullet(text)
             cur.bulleted += bullet
             para = Para(text, src=src)
-            if (
+            if n in unsure:
+                para.notes.append(
+                    Note(
+                        f"a line read as the last of its article's text: {text[:30]}", "the kicker of the next headline"
+                    )
+                )
+            if cur.paras and kinds.epigraph_mark(text):
+                _join(cur.paras[-1], para, warn_joins)
+            elif (
                 cur.paras
                 and not terminated(cur.paras[-1].text)
                 and not bullet
                 and not kinds.list_break(cur.paras[-1].text, text)
                 and not _next_item(cur, text)
                 and not _phrase_items(cur)
+                and not kinds.stands_apart(cur.paras[-1].text)
+                and not kinds.stands_apart(text)
             ):
                 _join(cur.paras[-1], para, warn_joins)
             else:
@@ -978,7 +1044,7 @@ def resettle(page_drafts: list[Draft]) -> list[Draft]:
             or not isinstance(d.lines[0], HeadLine)
             or not kinds.numbered_subhead(d.lines[0])
             or seg.started
-            or seg.credits
+            or (seg.credits and not seg.closed)
             or seg.jump_in is not None
             or not seg.paras
         ):
@@ -1011,6 +1077,8 @@ def resettle(page_drafts: list[Draft]) -> list[Draft]:
                 )
             )
         others[host].seg.paras.extend([head, *seg.paras])
+        # A closing byline under the last section is the whole article's.
+        others[host].seg.credits.extend(c for c in seg.credits if c not in others[host].seg.credits)
         seg.paras, seg.heads, seg.merged_into = [], [], others[host].seg
         page_drafts.remove(d)
     _move_blocks(page_drafts)
@@ -1020,7 +1088,9 @@ def resettle(page_drafts: list[Draft]) -> list[Draft]:
 def _plain_news(d: Draft) -> bool:
     """Not a column of briefs, a notice or a photo: an article with a subject of its own."""
     title = (d.kicker or "") + d.title
-    return not (kinds.is_brief_title(title) or kinds.is_notice_title(title) or d.seg.bulleted or d.seg.closed)
+    # Closed by a byline after its text is still an article; by a photo credit or a jump, not.
+    closed = d.seg.closed and (d.seg.jump_out is not None or cr.is_photo_credits(d.seg.credits))
+    return not (kinds.is_brief_title(title) or kinds.is_notice_title(title) or d.seg.bulleted or closed)
 
 
 _MAX_COMPARED = 12
@@ -1045,7 +1115,7 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
             continue
         mine = sets[i]
         best: tuple[float, int, Draft] | None = None
-        for j in range(max(2, len(paras) - 3), len(paras)):
+        for j in range(max(1, len(paras) - 3), len(paras)):
             if not terminated(paras[j - 1].text):
                 continue
             piece = frozenset().union(*mine[j:])
@@ -1053,7 +1123,7 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
                 continue
             own = frozenset().union(*mine[:j]) | words.bigrams(d.title)
             # Cheap first: a block that shares its article's words is on its subject.
-            if len(own) < 60 or len(piece & own) > max(4, 0.15 * len(piece)):
+            if len(own) < 40 or len(piece & own) > max(4, 0.15 * len(piece)):
                 continue
             if not docs:
                 docs = [frozenset().union(*ps) | words.bigrams(o.title) for ps, o in zip(sets, news, strict=True)]
@@ -1070,7 +1140,14 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
                 o, doc = news[k], docs[k]
                 exclusive = len((piece & doc) - own)
                 own_only = len((piece & own) - doc)
-                if len(doc) < 60 or exclusive < 6 or own_only > 2 or len(own & doc) > 0.3 * len(own):
+                # A few words shared with its own article only are the phrases every report
+                # has (负责人表示, 据介绍), where the article is as short as a wire story.
+                if (
+                    len(doc) < 60
+                    or exclusive < 6
+                    or own_only > max(2, exclusive // 4)
+                    or len(own & doc) > 0.3 * len(own)
+                ):
                     continue  # not plainly another subject, or two articles on one
                 if space is None:
                     space = _Space(docs, df)
@@ -1095,3 +1172,19 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
             )
         )
         o.seg.paras.extend(block)
+        _move_closing_byline(d.seg, o.seg, block[0])
+
+
+def _move_closing_byline(source: Seg, target: Seg, first: Para) -> None:
+    """A byline printed after a block that went to another article is that article's."""
+    if not first.src:
+        return
+    start = first.src[0][0].index
+    after = [x for x in source.credit_src if x[0].index > start]
+    if not after:
+        return
+    moved = [c for u, a, b in after for c in cr.credit_line(u.text[a:b]) or []]
+    source.credit_src = [x for x in source.credit_src if x[0].index <= start]
+    target.credit_src.extend(after)
+    source.credits = [c for c in source.credits if c not in moved]
+    target.credits.extend(c for c in moved if c not in target.credits)

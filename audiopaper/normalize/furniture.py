@@ -12,7 +12,7 @@ from audiopaper.normalize import numbers
 
 _PAGE_NO = re.compile(
     r"(?<![下上转接续])第\s*(?P<n>[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*版"
-    r"|(?<![\w])(?P<ab>[A-H])\s*(?P<abn>[0-9]{1,2})\s*版?(?![0-9])"
+    r"|(?<![\w])第?(?P<ab>[A-H])\s*(?P<abn>[0-9]{1,2})\s*版?(?![0-9])"
 )
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})\s*日?")
 _WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]")
@@ -25,6 +25,8 @@ _EDITOR = re.compile(rf"(?:^|[\s　|｜/])(?:{_EDITOR_KEYS})\s*[:：]")
 _EDITOR_START = re.compile(rf"^[\s　]*(?:{_EDITOR_KEYS})\s*[:：]")
 _SENTENCE = re.compile(r"[。！？!?]")
 _NAME_AFTER = re.compile(r"版\s*[:：·・|｜\-—]?\s*(?P<name>[\u4e00-\u9fff]{2,8})")
+_PAPER_ONLY = re.compile(r"^[\u4e00-\u9fff]{0,10}(?:日报|晚报|时报|周报|早报|商报)$")
+_EDITOR_TAIL = re.compile(rf"(?:{_EDITOR_KEYS})\s*[:：]\s*[^\s　|｜]*")
 _NAME_BEFORE = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,8})\s*第\s*\S{1,3}\s*版")
 
 
@@ -66,13 +68,27 @@ def parse_page_header(line: str) -> PageHeader | None:
     paper = None
     head = line[: m_date.start()] if m_date and m_date.start() < m_no.start() else line[: m_no.start()]
     m_paper = _PAPER.search(head)
+    name = None
+    rest = line[m_no.end() - 1 :] if m_no.group("n") or line[m_no.end() - 1] == "版" else "版" + line[m_no.end() :]
+    m_name = _NAME_AFTER.match(rest)
+    if m_name and not re.match(_EDITOR_KEYS, m_name.group("name")) and not _PAPER_ONLY.match(m_name.group("name")):
+        name = m_name.group("name")
+    if name is None:
+        # 要闻 第3版: the page's name before its number, unless that is the paper or the day.
+        m_before = _NAME_BEFORE.search(line, 0, m_no.end())
+        if m_before and not _PAPER_ONLY.match(m_before["name"]) and not _WEEKDAY.search(m_before["name"]):
+            name = m_before["name"]
+    if m_paper is None:
+        # 第3版 要闻 青阳日报 2024年3月8日, 2024年3月8日 青阳日报 A3: the paper named anywhere
+        # else on the line, once the page, its name, the date and the editors are taken out.
+        rest_of_line = line[: m_no.start()] + " " + line[m_no.end() :]
+        if m_date:
+            rest_of_line = rest_of_line.replace(m_date.group(0), " ", 1)
+        if name:
+            rest_of_line = rest_of_line.replace(name, " ", 1)
+        m_paper = _PAPER.search(_EDITOR_TAIL.sub(" ", rest_of_line))
     if m_paper:
         paper = m_paper.group("paper")
-    name = None
-    rest = line[m_no.end() - 1 :]
-    m_name = _NAME_AFTER.match(rest)
-    if m_name and not re.match(_EDITOR_KEYS, m_name.group("name")):
-        name = m_name.group("name")
     if name:
         name = re.split(_EDITOR_KEYS, name)[0] or None
     return PageHeader(number=number, name=name, paper=paper, date=date)

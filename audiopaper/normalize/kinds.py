@@ -84,6 +84,23 @@ def list_break(left: str, right: str) -> bool:
     return left.rstrip(" \u3000")[-1:] in ":：;；" and bool(_ITEM_START.match(right))
 
 
+_EPIGRAPH = re.compile(r"[—\-－―]{1,2}[\s\u3000]*题记[\s\u3000]*$")
+
+
+def epigraph_mark(text: str) -> bool:
+    """A line that is only ——题记: it signs the epigraph above it."""
+    return text.endswith("题记") and bool(_EPIGRAPH.fullmatch(text.strip(" \u3000")))
+
+
+def stands_apart(text: str) -> bool:
+    """A paragraph that ends without a stop and yet is whole: an epigraph (……——题记) or a
+    numbered subhead (一、守住田,也守住人). Nothing runs on into it or from it."""
+    if _EPIGRAPH.search(text[-12:]):
+        return True
+    # 一、二线城市……: numerals in a row are a phrase, not a subhead.
+    return len(text) <= 30 and "。" not in text and bool(_SUBHEAD.match(text)) and text[2:3] not in _NUMERALS
+
+
 def numbered_subhead(text: str) -> bool:
     return bool(_SUBHEAD.match(text))
 
@@ -103,6 +120,31 @@ def subhead_number(text: str) -> int | None:
 def is_contact_line(text: str) -> bool:
     """A line that gives a notice's contact details: never a headline."""
     return bool(_CONTACT_LINE.match(text))
+
+
+# What closes a body and no kicker or headline has: a telephone number, a label with its value
+# (报名时间:3月11日, 地址:……), a (完).
+_PHONE_NUMBER = re.compile(
+    r"(?<![0-9])(?:0\d{2,3}[-－—]?\d{7,8}|1[3-9]\d{9}|400[-－]?\d{3}[-－]?\d{4}|\d{7,8})(?![0-9])"
+)
+_INFO_LABEL = re.compile(
+    r"^[\u4e00-\u9fff]{0,4}(?:时间|日期|地点|地址|电话|热线|方式|对象|条件|网址|邮箱|费用|微信|邮编|联系人)[\s\u3000]*[:：]"
+)
+
+
+# A source or an ending in brackets on a line of its own: (完), (据新华社), (来源:市应急管理局).
+_BRACKETED_LINE = re.compile(r"^[(（][^()（）]{1,30}[)）]$")
+
+
+def body_tail(line: str) -> bool:
+    """A short line that can only close a body: a hotline, an address, a time and place,
+    a source in brackets."""
+    return len(line) <= 40 and bool(
+        _PHONE_NUMBER.search(line)
+        or _INFO_LABEL.match(line)
+        or line.endswith(("(完)", "（完）"))
+        or _BRACKETED_LINE.match(line)
+    )
 
 
 def ends_with_contact(text: str) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from audiopaper.normalize import furniture
+from audiopaper.normalize import furniture, headlines, kinds
 from audiopaper.normalize.credits import BULLETS, credit_line, ends_with_credits
 
 _INDENT = re.compile(r"^(?:\u3000|[ \t]{2,})")
@@ -216,14 +216,25 @@ def _units(
         gaps = frozenset()
     if not widths:
         if not _indent_marked(lines):
-            return [unit(t, ind, *w) for (t, ind), w in zip(lines, where, strict=True)]
+            for (text, indented), w in zip(lines, where, strict=True):
+                if units and not indented and _bracket_runs_on(units[-1].text, text):
+                    units[-1].add(text, *w)
+                else:
+                    units.append(unit(text, indented, *w))
+            return units
         # Paragraphs are marked by their indent: an unindented line of running text
         # after a paragraph's lines is more of that paragraph (a wrap we could not measure).
         prev_body = False
         for k, ((text, indented), w) in enumerate(zip(lines, where, strict=True)):
-            body = indented or (prev_body and _running_text(text))
-            if units and prev_body and not indented and k not in gaps and _running_text(text):
+            running = _running_text(text) and not (prev_body and _question_head(units[-1].text, text, lines, k))
+            body = indented or (prev_body and running)
+            if (
+                units
+                and not indented
+                and ((prev_body and running and k not in gaps) or _bracket_runs_on(units[-1].text, text))
+            ):
                 units[-1].add(text, *w)
+                body = True
             else:
                 units.append(unit(text, indented, *w))
             prev_body = body
@@ -240,7 +251,14 @@ def _units(
         # A line wider than the column is no line of it: a headline printed across columns.
         over = _display(text) > width + 2
         full = not over and size >= width - 1
-        if joins and not over and not _starts_block(units[-1].text, text, full):
+        if units and not indented and _bracket_runs_on(units[-1].text, text):
+            units[-1].add(text, *w)
+        elif (
+            joins
+            and not over
+            and not _starts_block(units[-1].text, text, full)
+            and not _question_head(units[-1].text, text, lines, k)
+        ):
             units[-1].add(text, *w)
         else:
             units.append(unit(text, indented, *w))
@@ -300,6 +318,34 @@ def _starts_block(before: str, line: str, full: bool) -> bool:
 
 
 _CLOSERS = "”’」』)）】》\"' \u3000"
+# A bracket opened at a line's end, closed early on the next: a wrapped byline, (记者|吕静).
+_OPEN_AT_END = re.compile(r"[(（][^()（）]{0,12}$")
+_CLOSES_EARLY = re.compile(r"^[^()（）]{1,24}[)）]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _bracket_runs_on(before: str, line: str) -> bool:
+    return bool(_OPEN_AT_END.search(before[-14:]) and _CLOSES_EARLY.match(line))
+
+
+def _opens_next(lines: list[tuple[str, bool]], k: int) -> bool:
+    """Does something of its own start after line k: an indented paragraph or a byline?"""
+    if k + 1 >= len(lines):
+        return False
+    text, indented = lines[k + 1]
+    return indented or credit_line(text) is not None
+
+
+def _question_head(before: str, line: str, lines: list[tuple[str, bool]], k: int) -> bool:
+    """A headline that ends in ? or ! (乘客为啥不满意?), standing alone between a finished
+    paragraph and the indented start of the next: no paragraph's last line."""
+    if len(line) > 30 or line.rstrip(_CLOSERS)[-1:] not in ("!", "！", "?", "？") or not _opens_next(lines, k):
+        return False
+    last = before.rstrip(_CLOSERS)
+    ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before) or kinds.body_tail(before)
+    return ended and len(_HAN.findall(line)) >= 6 and headlines.looks_like_headline(line)
+
+
 _MARKERISH = re.compile(r"^[■□●◆▲★]|^[(（](?:下转|上接|接|转|紧接)")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 

@@ -146,6 +146,11 @@ def _squash(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
+def _bare(text: str | None) -> str:
+    """A headline field as compared: without dashes, spaces and a colon at either end."""
+    return _DASHES.sub("", _squash(text or "")).strip(":：")
+
+
 def audit(source_lines: list[str], edition: Edition, entries: list[Entry]) -> list[str]:
     """What is wrong with a ledger: text missing or twice, a field it does not account for,
     body text dropped. Empty when every printed character has exactly one destination."""
@@ -186,10 +191,7 @@ def audit(source_lines: list[str], edition: Edition, entries: list[Entry]) -> li
             printed = fields.get((i, name, None))
             if printed is None and name == "title" and i in warned:
                 continue  # a title made of the text's first words, with a warning saying so
-            # A dateline's colon is printed but not kept; a title that starts with one keeps it.
-            if _DASHES.sub("", _squash(printed or "")).strip(":：") != _DASHES.sub("", _squash(value or "")).strip(
-                ":："
-            ):
+            if _bare(printed) != _bare(value):
                 problems.append(f"article {i + 1} {name}: the ledger has {printed!r}, the edition {value!r}")
         printed = _squash(fields.get((i, "credits", None), ""))
         for c in a.credits:
