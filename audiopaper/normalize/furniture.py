@@ -40,12 +40,13 @@ def parse_page_header(line: str) -> PageHeader | None:
     """A page header line, parsed; None when the line is not one."""
     if len(line) > 90 or _SENTENCE.search(line):
         return None
+    # Every line of a page is asked; nearly none has a page number, so look for that first.
     m_no = _PAGE_NO.search(line)
+    if m_no is None:
+        return None
     m_date = _DATE.search(line)
     has_editor = bool(_EDITOR.search(line))
     has_weekday = bool(_WEEKDAY.search(line))
-    if m_no is None:
-        return None
     # A page number alone is too weak: 第2版 also appears in headlines. Want a second sign.
     if m_no.group("ab") and not (m_date or has_editor):
         return None

@@ -223,7 +223,8 @@ def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]]) -> list[
     prev_full = False
     for (text, indented), w in zip(lines, where, strict=True):
         # A line wider than the column is no line of it: a headline printed across columns.
-        over = _display(text) > width + 2
+        # No line is wider than its length in characters: most need no measuring.
+        over = len(text) > width + 2 and _display(text) > width + 2
         full = not over and len(text) + (2 if indented else 0) >= width - 1
         if units and prev_full and not indented and not over and not _starts_block(units[-1].text, text, full):
             units[-1].add(text, *w)
@@ -235,7 +236,10 @@ def _units(lines: list[tuple[str, bool]], where: list[tuple[int, int]]) -> list[
 
 def _display(text: str) -> float:
     """A line's width in full-width characters: Latin letters and digits count half."""
-    return sum(0.5 if ord(ch) < 0x2000 else 1.0 for ch in text)
+    return len(text) - 0.5 * len(_NARROW.findall(text))
+
+
+_NARROW = re.compile(r"[\x00-\u1fff]")
 
 
 def _indent_marked(lines: list[tuple[str, bool]]) -> bool:
@@ -256,11 +260,12 @@ def _indent_marked(lines: list[tuple[str, bool]]) -> bool:
 
 def _running_text(line: str) -> bool:
     """Neither a headline, a byline, a marker nor furniture: a line of a paragraph."""
-    if furniture.stands_alone(line) or line[0] in BULLETS or _MARKERISH.match(line):
+    # Cheapest test first: a line without punctuation is never running text.
+    if not line or not _RUNNING_PUNCT.search(line):
         return False
-    if credit_line(line) is not None:
+    if line[0] in BULLETS or _MARKERISH.match(line) or furniture.stands_alone(line):
         return False
-    return bool(re.search(r"[,，。;；!！?？、]", line)) and len(line) > 0
+    return credit_line(line) is None
 
 
 def _starts_block(before: str, line: str, full: bool) -> bool:
@@ -269,18 +274,15 @@ def _starts_block(before: str, line: str, full: bool) -> bool:
         return True
     # A paragraph that ended exactly at the margin, then a headline: the headline is
     # short and unpunctuated, where a paragraph's last line would end a sentence.
+    if full or len(line) > 50 or line.rstrip(_CLOSERS)[-1:] in tuple("。！？!?…") or _CLAUSE_PUNCT.search(line):
+        return False
     last = before.rstrip(_CLOSERS)
-    ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before)
-    return bool(
-        not full
-        and ended
-        and line.rstrip(_CLOSERS)[-1:] not in tuple("。！？!?…")
-        and len(line) <= 50
-        and not re.search(r"[,，。;；]", line)
-    )
+    return (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before)
 
 
 _CLOSERS = "”’」』)）】》\"' \u3000"
+_RUNNING_PUNCT = re.compile(r"[,，。;；!！?？、]")
+_CLAUSE_PUNCT = re.compile(r"[,，。;；]")
 _MARKERISH = re.compile(r"^[■□●◆▲★]|^[(（](?:下转|上接|接|转|紧接)")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
