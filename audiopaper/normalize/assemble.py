@@ -110,18 +110,25 @@ class Draft:
 # -- units to segments ----------------------------------------------------------------------
 
 
-def _photo_credit_after(units: list[layout.Unit], i: int) -> bool:
-    found = cr.credit_line(units[i].text) if i < len(units) else None
+def _photo_credit_after(units: list[layout.Unit], i: int, parsed: list[list[Credit] | None]) -> bool:
+    if i >= len(units):
+        return False
+    # A jump line was never asked whether it is a byline.
+    found = cr.credit_line(units[i].text) if parsed[i] is None else parsed[i]
     return bool(found) and all(c.role == "摄影" for c in found or ())
 
 
-def _classify(units: list[layout.Unit]) -> list[str]:
+def _classify(units: list[layout.Unit]) -> tuple[list[str], list[list[Credit] | None]]:
+    """Each unit's kind, and for bylines the credits they give (parsed once, used twice)."""
     kinds_: list[str] = []
-    for u in units:
+    parsed: list[list[Credit] | None] = [None] * len(units)
+    for n, u in enumerate(units):
         t = u.text
         if jumps.standalone(t):
             kinds_.append("jump")
-        elif cr.credit_line(t) is not None:
+            continue
+        parsed[n] = cr.credit_line(t)
+        if parsed[n] is not None:
             kinds_.append("credit")
         elif hl.looks_like_headline(t) and cr.split_dateline(t)[0] is None:
             kinds_.append("head?")
@@ -150,19 +157,19 @@ def _classify(units: list[layout.Unit]) -> list[str]:
             and i > 0
             and kinds_[i - 1] == "body"
             and words.crosses_word(t, units[i + 1].text)
-            and not _photo_credit_after(units, i + 2)
+            and not _photo_credit_after(units, i + 2, parsed)
         ):
             # A short line that runs on into the next one is a cut paragraph, unless a
             # photographer's credit follows that one: then it is a photo's title and caption.
             kinds_[i] = "body"
         else:
             kinds_[i] = "head"
-    return kinds_
+    return kinds_, parsed
 
 
 def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn_joins: bool = True) -> list[Seg]:
     units = page.units
-    classes = _classify(units)
+    classes, parsed = _classify(units)
     segs: list[Seg] = []
     cur: Seg | None = None
 
@@ -188,7 +195,7 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
                 new(u.index).heads.append(_head(u))
             continue
         if kind == "credit":
-            found = cr.credit_line(text) or []
+            found = parsed[n] or []
             nxt_kind = classes[n + 1] if n + 1 < len(classes) else None
             if cur is not None and cur.paras and not cur.closed and _items_bylined(cur):
                 # In a brief column whose items end on their own bylines, a byline on a line
@@ -322,6 +329,7 @@ def resolve_continuations(segs: list[Seg]) -> None:
                 continue
             best: tuple[float, Seg, int] | None = None
             left = d.paras[-1].text
+            mine = "".join(d.heads) + d.text()
             for h in segs:
                 if h is d:
                     continue
@@ -337,7 +345,6 @@ def resolve_continuations(segs: list[Seg]) -> None:
                             continue
                     text_after = "".join(x.text for x in h.paras[j:])
                     own = "".join(h.heads) + "".join(x.text for x in h.paras[:j])
-                    mine = "".join(d.heads) + d.text()
                     topic = words.affinity(text_after, mine) - (words.affinity(text_after, own) if own else 0)
                     total = score + 0.5 * topic
                     if score < 1.0 and topic <= 0:

@@ -45,12 +45,13 @@ def looks_like_headline(text: str) -> bool:
         return False
     if is_subtitle(t):
         return len(t) <= MAX_LEN + 10 and not _HARD_STOP.search(t[:-1])
+    # Most lines are running text: the test that rejects them comes first.
+    if t[-1] in _BAD_END or _HARD_STOP.search(t):
+        return False
     if t[0] in BULLETS or kinds.is_contact_line(t):
         return False
     n = len(_SPACES.sub("", t))
     if n < 2 or n > MAX_LEN:
-        return False
-    if t[-1] in _BAD_END or _HARD_STOP.search(t):
         return False
     commas = len(_COMMA.findall(t))
     if commas > 1 or (commas == 1 and n > 24):
