@@ -277,6 +277,7 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
 
 
 _JUMP = Destination("jump marker")
+_BULLET = Destination("bullet")
 
 
 def _items_bylined(seg: Seg) -> bool:
@@ -697,14 +698,17 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
                 dest = Destination(role, index) if role != "rule" else Destination("rule line")
                 ledger.add([line.src], dest)
         ledger.add(seg.dateline_src, Destination("dateline", index))
-        ledger.add(seg.credit_src, Destination("credits", index))
+        credits_dest = Destination("credits", index)
+        ledger.add(seg.credit_src, credits_dest)
         para_lines: list[tuple[int, ...]] = []
         for j, (p, _body, lead, tail) in enumerate(finals):
             bullet, rest = carve(p.src, lead)
             mid, own_credit = carve_end(rest, tail)
-            ledger.add(bullet, Destination("bullet"))
+            if bullet:
+                ledger.add(bullet, _BULLET)
             para_lines.append(tuple(sorted(set(ledger.add(mid, Destination("paragraph", index, j))))))
-            ledger.add(own_credit, Destination("credits", index))
+            if own_credit:
+                ledger.add(own_credit, credits_dest)
         all_lines = tuple(sorted({n for ls in para_lines for n in ls}))
         for note in seg.notes:
             warnings.append(
@@ -809,17 +813,24 @@ class _Space:
         self.df = df
         self.n = len(docs) + 1
         self._norms: dict[int, float] = {}
+        # A squared weight depends only on how many articles hold the bigram: work each
+        # out once, not once per bigram.
+        self._idf2_of = {c: self._idf2_for(c) for c in range(len(docs) + 1)}
+
+    def _idf2_for(self, count: int) -> float:
+        return (math.log(self.n / (1 + count)) + 0.1) ** 2
 
     def _idf2(self, b: str, shift: int = 0) -> float:
-        return (math.log(self.n / (1 + self.df[b] + shift)) + 0.1) ** 2
+        return self._idf2_of[self.df[b] + shift]
 
     def weights(self, piece: frozenset[str], own: frozenset[str]) -> tuple[dict[str, float], float]:
         # The piece is still counted in its own article's; count it as apart from it.
-        w = {b: self._idf2(b, (b in own) - 1) for b in piece}
+        df, idf2 = self.df, self._idf2_of
+        w = {b: idf2[df[b] + (b in own) - 1] for b in piece}
         return w, math.sqrt(sum(w.values())) or 1.0
 
     def norm(self, doc: frozenset[str]) -> float:
-        return math.sqrt(sum(self._idf2(b) for b in doc)) or 1.0
+        return math.sqrt(sum(map(self._idf2_of.__getitem__, map(self.df.__getitem__, doc)))) or 1.0
 
     def doc_norm(self, k: int) -> float:
         if k not in self._norms:
