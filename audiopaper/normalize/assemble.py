@@ -953,9 +953,10 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
                 df = Counter(itertools.chain.from_iterable(docs))
             # Only articles that share several of the piece's rarer words, and many more of
             # them than its own article does, are worth a closer look.
-            rare = frozenset(b for b in piece if df[b] <= 2)
+            rare = frozenset(itertools.compress(piece, map((2).__ge__, map(df.__getitem__, piece))))
             at_home = len(rare & own)
-            near = [k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= max(6, 2 * at_home + 1)]
+            enough = max(6, 2 * at_home + 1)
+            near = [k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= enough]
             if not near:
                 continue
             mine_score: float | None = None

@@ -28,6 +28,7 @@ _STOP = frozenset(
 )
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _NUM_END = re.compile(r"[0-9０-９.．]$")
 _NUM_START = re.compile(r"^[0-9０-９.．%％]")
@@ -171,7 +172,7 @@ def _run_keywords(run: str) -> frozenset[str]:
 
 @lru_cache(maxsize=16384)
 def bigrams(text: str) -> frozenset[str]:
-    han = "".join(_HAN.findall(text))
+    han = _NOT_HAN.sub("", text)
     return frozenset(map(operator.add, han, han[1:]))
 
 
