@@ -7,6 +7,7 @@ of pages.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import logging
 import operator
@@ -199,5 +200,30 @@ def affinity(piece: str, reference: str) -> float:
     kp = keywords(piece)
     if not kp:
         return 0.0
-    kr = keywords(reference, 2000)
-    return len(kp & kr) / len(kp)
+    return len(_shared_keywords(kp, reference[:2000])) / len(kp)
+
+
+def _shared_keywords(kp: frozenset[str], text: str) -> frozenset[str]:
+    """kp & keywords(text, len(text)), segmenting only the runs of text that can hold one.
+
+    A reference is an article of up to 2,000 characters, a piece a few of its words; only
+    a run that holds one of those words (as a substring: each word is made of run
+    characters, so it never spans two) can give it, and most runs hold none.
+    """
+    starts, runs = _runs(text)
+    hit: set[int] = set()
+    for w in kp:
+        i = text.find(w)
+        while i >= 0:
+            k = bisect.bisect_right(starts, i) - 1
+            if k >= 0 and i + len(w) <= starts[k] + len(runs[k]):
+                hit.add(k)
+            i = text.find(w, i + 1)
+    return frozenset().union(*(kp & _run_keywords(runs[k]) for k in hit))
+
+
+@lru_cache(maxsize=4096)
+def _runs(text: str) -> tuple[list[int], list[str]]:
+    """Where each run of text starts, and the runs, as jieba splits text before segmenting."""
+    found = list(_jieba().re_han_default.finditer(text))
+    return [m.start() for m in found], [m.group() for m in found]
