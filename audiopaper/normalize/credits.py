@@ -123,7 +123,19 @@ def parse_credits(text: str, bare_names: bool = False) -> list[Credit] | None:
 _ROLE_TAIL = re.compile(rf"(?:{_ROLES})$")
 # Names alone, then 摄: 王磊 摄, 王磊、李明 摄.
 _NAME_RUN = r"[\u4e00-\u9fff·・]{2,12}"
-_NAMES_THEN_PHOTO = re.compile(rf"^{_NAME_RUN}(?:[\s\u3000、,，]+{_NAME_RUN}){{0,3}}[\s\u3000]*摄影?$")
+_NAMES_THEN_PHOTO_RE = re.compile(rf"^{_NAME_RUN}(?:[\s\u3000、,，]+{_NAME_RUN}){{0,3}}[\s\u3000]*摄影?$")
+
+
+class _NamesThenPhoto:
+    """The pattern above, asked only of text that ends in 摄 or 摄影: on any other line it
+    backtracks through every split of the line into names before it fails."""
+
+    @staticmethod
+    def match(text: str) -> re.Match[str] | None:
+        return _NAMES_THEN_PHOTO_RE.match(text) if "摄" in text[-3:] else None
+
+
+_NAMES_THEN_PHOTO = _NamesThenPhoto
 # 文/本报记者 王磊 图/通讯员 李四: what each did, then who they are.
 _DID_AS = re.compile(r"^(文|图|摄影|摄)[/／](.+)$")
 # Roles that say who a person is, not what they did: a 摄 closing the line covers them all.

@@ -26,7 +26,14 @@ _DIGIT = re.compile(r"[0-9０-９]")
 _WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
+_DASH_STARTS = frozenset("—-－─―")
+
+
 def is_subtitle(line: str) -> bool:
+    # Asked of every headline line many times over; nearly none starts with a dash.
+    first = line[:1]
+    if first not in _DASH_STARTS and not first.isspace():
+        return False
     return bool(_DASH.match(line))
 
 

@@ -263,14 +263,17 @@ def _running_text(line: str) -> bool:
     # Cheapest test first: a line without punctuation is never running text.
     if not line or not _RUNNING_PUNCT.search(line):
         return False
-    if line[0] in BULLETS or _MARKERISH.match(line) or furniture.stands_alone(line):
+    # Page furniture (furniture.stands_alone) never reaches a page's lines: split_pages
+    # takes it out first, so it needs no asking here.
+    if line[0] in BULLETS or _MARKERISH.match(line):
         return False
     return credit_line(line) is None
 
 
 def _starts_block(before: str, line: str, full: bool) -> bool:
     """An unindented line after a full one that still starts something of its own."""
-    if furniture.stands_alone(line) or line[0] in BULLETS or _MARKERISH.match(line):
+    # Page furniture would start a block too, but split_pages has taken it out already.
+    if line[0] in BULLETS or _MARKERISH.match(line):
         return True
     # A paragraph that ended exactly at the margin, then a headline: the headline is
     # short and unpunctuated, where a paragraph's last line would end a sentence.
