@@ -83,8 +83,9 @@ def _tidy_byline(body: str) -> str:
     """Spell a byline the one way the parser reads: roles before names, names whole."""
     body = _OUTLET_ROLE.sub("", body)
     body = _OUTLET_BEFORE_ROLE.sub(" ", body)
-    body = _ROLE_SLASH.sub(r"\1 ", body)
-    body = _NAME_DID.sub(_did, body)
+    if "/" in body or "／" in body:  # most bylines have none: skip the two slash patterns
+        body = _ROLE_SLASH.sub(r"\1 ", body)
+        body = _NAME_DID.sub(_did, body)
     body = _ROLE_THEN_SOLO.sub(r"\1\2\3", body)
     return _PADDED.sub(r"\1\2", body)
 
