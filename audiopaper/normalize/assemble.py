@@ -112,18 +112,25 @@ class Draft:
 # -- units to segments ----------------------------------------------------------------------
 
 
-def _photo_credit_after(units: list[layout.Unit], i: int) -> bool:
-    found = cr.credit_line(units[i].text) if i < len(units) else None
+def _photo_credit_after(units: list[layout.Unit], i: int, parsed: list[list[Credit] | None]) -> bool:
+    if i >= len(units):
+        return False
+    # A jump line was never asked whether it is a byline.
+    found = cr.credit_line(units[i].text) if parsed[i] is None else parsed[i]
     return bool(found) and all(c.role == "摄影" for c in found or ())
 
 
-def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> list[str]:
+def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> tuple[list[str], list[list[Credit] | None]]:
+    """Each unit's kind, and for bylines the credits they give (parsed once, used twice)."""
     kinds_: list[str] = []
-    for u in units:
+    parsed: list[list[Credit] | None] = [None] * len(units)
+    for n, u in enumerate(units):
         t = u.text
         if jumps.standalone(t):
             kinds_.append("jump")
-        elif cr.credit_line(t) is not None:
+            continue
+        parsed[n] = cr.credit_line(t)
+        if parsed[n] is not None:
             kinds_.append("credit")
         elif hl.looks_like_headline(t) and cr.split_dateline(t)[0] is None:
             # ——题记 under its quotation signs an epigraph; it is no subtitle.
@@ -157,7 +164,7 @@ def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> list[
             and i > 0
             and kinds_[i - 1] == "body"
             and words.crosses_word(t, units[i + 1].text)
-            and not _photo_credit_after(units, i + 2)
+            and not _photo_credit_after(units, i + 2, parsed)
         ):
             # A short line that runs on into the next one is a cut paragraph, unless a
             # photographer's credit follows that one: then it is a photo's title and caption.
@@ -165,7 +172,7 @@ def _classify(units: list[layout.Unit], unsure: set[int] | None = None) -> list[
         else:
             kinds_[i] = "head"
     _keep_body_tails(units, kinds_, unsure)
-    return kinds_
+    return kinds_, parsed
 
 
 def _in_list(before: str, line: str) -> bool:
@@ -230,7 +237,7 @@ def _keep_body_tails(units: list[layout.Unit], kinds_: list[str], unsure: set[in
 def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn_joins: bool = True) -> list[Seg]:
     units = page.units
     unsure: set[int] = set()
-    classes = _classify(units, unsure)
+    classes, parsed = _classify(units, unsure)
     segs: list[Seg] = []
     cur: Seg | None = None
 
@@ -256,7 +263,7 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
                 new(u.index).heads.append(_head(u))
             continue
         if kind == "credit":
-            found = cr.credit_line(text) or []
+            found = parsed[n] or []
             nxt_kind = classes[n + 1] if n + 1 < len(classes) else None
             if cur is not None and cur.paras and not cur.closed and _items_bylined(cur):
                 # In a brief column whose items end on their own bylines, a byline on a line
@@ -364,6 +371,7 @@ def build_segments(page: layout.Page, ledger: Ledger, segs_seen: list[Seg], warn
 
 
 _JUMP = Destination("jump marker")
+_BULLET = Destination("bullet")
 
 
 def _next_item(seg: Seg, text: str) -> bool:
@@ -504,6 +512,7 @@ def resolve_continuations(segs: list[Seg]) -> None:
                 continue
             best: tuple[float, Seg, int] | None = None
             left = d.paras[-1].text
+            mine = "".join(d.heads) + d.text()
             for h in segs:
                 if h is d:
                     continue
@@ -519,7 +528,6 @@ def resolve_continuations(segs: list[Seg]) -> None:
                             continue
                     text_after = "".join(x.text for x in h.paras[j:])
                     own = "".join(h.heads) + "".join(x.text for x in h.paras[:j])
-                    mine = "".join(d.heads) + d.text()
                     topic = words.affinity(text_after, mine) - (words.affinity(text_after, own) if own else 0)
                     total = score + 0.5 * topic
                     if score < 1.0 and topic <= 0:
@@ -882,14 +890,17 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
                 dest = Destination(role, index) if role != "rule" else Destination("rule line")
                 ledger.add([line.src], dest)
         ledger.add(seg.dateline_src, Destination("dateline", index))
-        ledger.add(seg.credit_src, Destination("credits", index))
+        credits_dest = Destination("credits", index)
+        ledger.add(seg.credit_src, credits_dest)
         para_lines: list[tuple[int, ...]] = []
         for j, (p, _body, lead, tail) in enumerate(finals):
             bullet, rest = carve(p.src, lead)
             mid, own_credit = carve_end(rest, tail)
-            ledger.add(bullet, Destination("bullet"))
+            if bullet:
+                ledger.add(bullet, _BULLET)
             para_lines.append(tuple(sorted(set(ledger.add(mid, Destination("paragraph", index, j))))))
-            ledger.add(own_credit, Destination("credits", index))
+            if own_credit:
+                ledger.add(own_credit, credits_dest)
         all_lines = tuple(sorted({n for ls in para_lines for n in ls}))
         for note in seg.notes:
             warnings.append(
@@ -993,17 +1004,24 @@ class _Space:
         self.df = df
         self.n = len(docs) + 1
         self._norms: dict[int, float] = {}
+        # A squared weight depends only on how many articles hold the bigram: work each
+        # out once, not once per bigram.
+        self._idf2_of = {c: self._idf2_for(c) for c in range(len(docs) + 1)}
+
+    def _idf2_for(self, count: int) -> float:
+        return (math.log(self.n / (1 + count)) + 0.1) ** 2
 
     def _idf2(self, b: str, shift: int = 0) -> float:
-        return (math.log(self.n / (1 + self.df[b] + shift)) + 0.1) ** 2
+        return self._idf2_of[self.df[b] + shift]
 
     def weights(self, piece: frozenset[str], own: frozenset[str]) -> tuple[dict[str, float], float]:
         # The piece is still counted in its own article's; count it as apart from it.
-        w = {b: self._idf2(b, (b in own) - 1) for b in piece}
+        df, idf2 = self.df, self._idf2_of
+        w = {b: idf2[df[b] + (b in own) - 1] for b in piece}
         return w, math.sqrt(sum(w.values())) or 1.0
 
     def norm(self, doc: frozenset[str]) -> float:
-        return math.sqrt(sum(self._idf2(b) for b in doc)) or 1.0
+        return math.sqrt(sum(map(self._idf2_of.__getitem__, map(self.df.__getitem__, doc)))) or 1.0
 
     def doc_norm(self, k: int) -> float:
         if k not in self._norms:
@@ -1130,9 +1148,10 @@ def _move_blocks(page_drafts: list[Draft]) -> None:
                 df = Counter(itertools.chain.from_iterable(docs))
             # Only articles that share several of the piece's rarer words, and many more of
             # them than its own article does, are worth a closer look.
-            rare = frozenset(b for b in piece if df[b] <= 2)
+            rare = frozenset(itertools.compress(piece, map((2).__ge__, map(df.__getitem__, piece))))
             at_home = len(rare & own)
-            near = [k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= max(6, 2 * at_home + 1)]
+            enough = max(6, 2 * at_home + 1)
+            near = [k for k, doc in enumerate(docs) if k != i and len(rare & doc) >= enough]
             if not near:
                 continue
             mine_score: float | None = None

@@ -97,12 +97,20 @@ def _did(m: re.Match[str]) -> str:
     return m.group(1) if m.group(2) == "文" else f"摄影 {m.group(1)}"
 
 
+# Compiled once: bylines are asked about on every line of every page.
+_OUTLET_BEFORE_ROLE = re.compile(r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台))(?=(?:记者|通讯员))")
+_ROLE_SLASH = re.compile(rf"({_ROLES})[/／](?=[\u4e00-\u9fff])")
+_REPORTED = re.compile(r"\s*(?:报道|供稿|整理)[:：]?$")
+_SENTENCE_END = re.compile(r"[。!！?？]")
+
+
 def _tidy_byline(body: str) -> str:
     """Spell a byline the one way the parser reads: roles before names, names whole."""
     body = _OUTLET_ROLE.sub("", body)
-    body = re.sub(r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台))(?=(?:记者|通讯员))", " ", body)
-    body = re.sub(rf"({_ROLES})[/／](?=[\u4e00-\u9fff])", r"\1 ", body)
-    body = _NAME_DID.sub(_did, body)
+    body = _OUTLET_BEFORE_ROLE.sub(" ", body)
+    if "/" in body or "／" in body:  # most bylines have none: skip the two slash patterns
+        body = _ROLE_SLASH.sub(r"\1 ", body)
+        body = _NAME_DID.sub(_did, body)
     body = _ROLE_THEN_SOLO.sub(r"\1\2\3", body)
     return _PADDED.sub(r"\1\2", body)
 
@@ -113,7 +121,7 @@ def parse_credits(text: str, bare_names: bool = False) -> list[Credit] | None:
     bare_names: names without a role (a dateline's bracket: 本报讯(张芳)) are the authors'.
     """
     body = _LEAD.sub("", text).strip(" \u3000()（）[]【】")
-    body = re.sub(r"\s*(?:报道|供稿|整理)[:：]?$", "", body)
+    body = _REPORTED.sub("", body)
     if not body or len(body) > 60:
         return None
     if not (_ROLE_RE.match(body) or _NAMES_THEN_PHOTO.match(body) or bare_names or _OUTLET_ROLE.match(body)):
@@ -141,7 +149,19 @@ def parse_credits(text: str, bare_names: bool = False) -> list[Credit] | None:
 _ROLE_TAIL = re.compile(rf"(?:{_ROLES})$")
 # Names alone, then 摄: 王磊 摄, 王磊、李明 摄.
 _NAME_RUN = r"[\u4e00-\u9fff·・]{2,12}"
-_NAMES_THEN_PHOTO = re.compile(rf"^{_NAME_RUN}(?:[\s\u3000、,，]+{_NAME_RUN}){{0,3}}[\s\u3000]*摄影?$")
+_NAMES_THEN_PHOTO_RE = re.compile(rf"^{_NAME_RUN}(?:[\s\u3000、,，]+{_NAME_RUN}){{0,3}}[\s\u3000]*摄影?$")
+
+
+class _NamesThenPhoto:
+    """The pattern above, asked only of text that ends in 摄 or 摄影: on any other line it
+    backtracks through every split of the line into names before it fails."""
+
+    @staticmethod
+    def match(text: str) -> re.Match[str] | None:
+        return _NAMES_THEN_PHOTO_RE.match(text) if "摄" in text[-3:] else None
+
+
+_NAMES_THEN_PHOTO = _NamesThenPhoto
 # 文/本报记者 王磊 图/通讯员 李四: what each did, then who they are.
 _DID_AS = re.compile(r"^(文|图|摄影|摄)[/／](.+)$")
 # Roles that say who a person is, not what they did: a 摄 closing the line covers them all.
@@ -237,7 +257,7 @@ def is_photo_credits(credits: list[Credit]) -> bool:
 
 def credit_line(text: str) -> list[Credit] | None:
     """A line that is only a byline: ■记者 A 通讯员 B, 本报记者 A, ■摄影 A B."""
-    if len(text) > 60 or re.search(r"[。!！?？]", text):
+    if len(text) > 60 or _SENTENCE_END.search(text):
         return None
     return parse_credits(text)
 

@@ -14,6 +14,7 @@ _PAGE_NO = re.compile(
     r"(?<![下上转接续])第\s*(?P<n>[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})\s*版"
     r"|(?<![\w])第?(?P<ab>[A-H])\s*(?P<abn>[0-9]{1,2})\s*版?(?![0-9])"
 )
+_SECTION_NO = re.compile(r"[A-H]\s*[0-9]")  # what _PAGE_NO's A1 form needs, without its look-behind
 _DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})\s*日?")
 _WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]")
 _PAPER = re.compile(r"(?P<paper>[\u4e00-\u9fff]{2,12}?(?:日报|晚报|时报|周报|早报|商报|报|新闻))")
@@ -40,14 +41,18 @@ class PageHeader:
 
 def parse_page_header(line: str) -> PageHeader | None:
     """A page header line, parsed; None when the line is not one."""
-    if len(line) > 90 or _SENTENCE.search(line):
+    # Every line of a page is asked; nearly none has a page number, so look for that first,
+    # and for what any page number needs (版, or A1-style) before the pattern itself.
+    if len(line) > 90 or ("版" not in line and not _SECTION_NO.search(line)):
+        return None
+    if _SENTENCE.search(line):
         return None
     m_no = _PAGE_NO.search(line)
+    if m_no is None:
+        return None
     m_date = _DATE.search(line)
     has_editor = bool(_EDITOR.search(line))
     has_weekday = bool(_WEEKDAY.search(line))
-    if m_no is None:
-        return None
     # A page number alone is too weak: 第2版 also appears in headlines. Want a second sign.
     if m_no.group("ab") and not (m_date or has_editor):
         return None

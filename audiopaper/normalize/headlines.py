@@ -26,7 +26,14 @@ _DIGIT = re.compile(r"[0-9０-９]")
 _WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
+_DASH_STARTS = frozenset("—-－─―")
+
+
 def is_subtitle(line: str) -> bool:
+    # Asked of every headline line many times over; nearly none starts with a dash.
+    first = line[:1]
+    if first not in _DASH_STARTS and not first.isspace():
+        return False
     return bool(_DASH.match(line))
 
 
@@ -45,12 +52,13 @@ def looks_like_headline(text: str) -> bool:
         return False
     if is_subtitle(t):
         return len(t) <= MAX_LEN + 10 and not _HARD_STOP.search(t[:-1])
+    # Most lines are running text: the test that rejects them comes first.
+    if t[-1] in _BAD_END or _HARD_STOP.search(t):
+        return False
     if t[0] in BULLETS or kinds.is_contact_line(t):
         return False
     n = len(_SPACES.sub("", t))
     if n < 2 or n > MAX_LEN:
-        return False
-    if t[-1] in _BAD_END or _HARD_STOP.search(t):
         return False
     commas = len(_COMMA.findall(t))
     if commas > 1 or (commas == 1 and n > 24):

@@ -158,7 +158,7 @@ def strip_symbol_bullet(text: str) -> str:
 
 
 def starts_with_bullet(text: str) -> bool:
-    return bool(re.match(rf"^[{BULLETS}]", text))
+    return bool(text) and text[0] in BULLETS
 
 
 def strip_bullet(text: str) -> str:

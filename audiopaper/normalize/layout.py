@@ -249,7 +249,8 @@ def _units(
             width = next((c for c in widths if size >= c - 1), widths[-1])
             width = next((c for c in widths if c - 1 <= size <= c + 1), width)
         # A line wider than the column is no line of it: a headline printed across columns.
-        over = _display(text) > width + 2
+        # No line is wider than its length in characters: most need no measuring.
+        over = len(text) > width + 2 and _display(text) > width + 2
         full = not over and size >= width - 1
         if units and not indented and _bracket_runs_on(units[-1].text, text):
             units[-1].add(text, *w)
@@ -272,7 +273,10 @@ def _units(
 
 def _display(text: str) -> float:
     """A line's width in full-width characters: Latin letters and digits count half."""
-    return sum(0.5 if ord(ch) < 0x2000 else 1.0 for ch in text)
+    return len(text) - 0.5 * len(_NARROW.findall(text))
+
+
+_NARROW = re.compile(r"[\x00-\u1fff]")
 
 
 def _indent_marked(lines: list[tuple[str, bool]]) -> bool:
@@ -293,28 +297,27 @@ def _indent_marked(lines: list[tuple[str, bool]]) -> bool:
 
 def _running_text(line: str) -> bool:
     """Neither a headline, a byline, a marker nor furniture: a line of a paragraph."""
-    if furniture.stands_alone(line) or line[0] in BULLETS or _MARKERISH.match(line):
+    # Cheapest test first: a line without punctuation is never running text.
+    if not line or not _RUNNING_PUNCT.search(line):
         return False
-    if credit_line(line) is not None:
+    # Page furniture (furniture.stands_alone) never reaches a page's lines: split_pages
+    # takes it out first, so it needs no asking here.
+    if line[0] in BULLETS or _MARKERISH.match(line):
         return False
-    return bool(re.search(r"[,，。;；!！?？、]", line)) and len(line) > 0
+    return credit_line(line) is None
 
 
 def _starts_block(before: str, line: str, full: bool) -> bool:
     """An unindented line after a full one that still starts something of its own."""
-    if furniture.stands_alone(line) or line[0] in BULLETS or _MARKERISH.match(line):
+    # Page furniture would start a block too, but split_pages has taken it out already.
+    if line[0] in BULLETS or _MARKERISH.match(line):
         return True
     # A paragraph that ended exactly at the margin, then a headline: the headline is
     # short and unpunctuated, where a paragraph's last line would end a sentence.
+    if full or len(line) > 50 or line.rstrip(_CLOSERS)[-1:] in tuple("。！？!?…") or _CLAUSE_PUNCT.search(line):
+        return False
     last = before.rstrip(_CLOSERS)
-    ended = (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before)
-    return bool(
-        not full
-        and ended
-        and line.rstrip(_CLOSERS)[-1:] not in tuple("。！？!?…")
-        and len(line) <= 50
-        and not re.search(r"[,，。;；]", line)
-    )
+    return (bool(last) and last[-1] in "。！？!?…") or ends_with_credits(before)
 
 
 _CLOSERS = "”’」』)）】》\"' \u3000"
@@ -346,6 +349,8 @@ def _question_head(before: str, line: str, lines: list[tuple[str, bool]], k: int
     return ended and len(_HAN.findall(line)) >= 6 and headlines.looks_like_headline(line)
 
 
+_RUNNING_PUNCT = re.compile(r"[,，。;；!！?？、]")
+_CLAUSE_PUNCT = re.compile(r"[,，。;；]")
 _MARKERISH = re.compile(r"^[■□●◆▲★]|^[(（](?:下转|上接|接|转|紧接)")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 

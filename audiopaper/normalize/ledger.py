@@ -54,6 +54,10 @@ class Entry(NamedTuple):
     dest: Destination
 
 
+# Entry(...) without the Python-level __new__ that NamedTuple adds: one entry a printed line.
+_entry = tuple.__new__
+
+
 def _nonspace(text: str) -> int:
     return len("".join(text.split()))
 
@@ -107,6 +111,7 @@ class Ledger:
     def add(self, src: list[Src], dest: Destination) -> list[int]:
         """Record where these slices went; the input lines they stand on."""
         lines: list[int] = []
+        append = self.entries.append
         for u, s, e in src:
             if s >= e:
                 continue
@@ -115,12 +120,12 @@ class Ledger:
                 _, line, col, _ = u.starts[0]
                 text = u.text[s:e]
                 if text.strip():
-                    self.entries.append(Entry(line, col + s, col + e, text, dest))
+                    append(_entry(Entry, (line, col + s, col + e, text, dest)))
                     lines.append(line)
                 continue
             for line, a, b, text in u.spans(s, e):
                 if text.strip():
-                    self.entries.append(Entry(line, a, b, text, dest))
+                    append(_entry(Entry, (line, a, b, text, dest)))
                     lines.append(line)
         return lines
 
