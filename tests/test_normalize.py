@@ -338,3 +338,24 @@ def test_an_unpunctuated_last_line_is_never_the_next_kicker(last: str) -> None:
     first, second = normalize(text).articles
     assert first.paragraphs[-1] == last
     assert (second.kicker, second.title) == (None, "牧阳图书馆推出夜间阅读服务")
+
+
+def test_a_signed_notice_keeps_its_signature_and_the_next_headline_stays_a_headline() -> None:
+    """An issuer's line over its date closes the notice it signs: never the kicker and title
+    of the article after it (that lost the notice's last lines to the next headline)."""
+    page = "\n\n".join(
+        [
+            "【停水通知】北街片区6月3日停水",
+            "因管网改造,6月3日8:00—20:00,北街片区将停水,请用户提前储水。",
+            "青河县自来水公司",
+            "二〇二五年五月三十日",
+            "老街坊的新书屋开张了",
+            "本报讯(记者 林 青)5月30日,北街社区书屋开张,首批图书三千余册,居民可免费借阅。",
+            "社区主任说,书屋每天开放到晚上九点。",
+        ]
+    )
+    edition = normalize(page)
+    notice, news = edition.articles
+    assert notice.kind == "notice"
+    assert notice.paragraphs[-2:] == ("青河县自来水公司", "二〇二五年五月三十日")
+    assert (news.kicker, news.title, news.kind) == (None, "老街坊的新书屋开张了", "news")

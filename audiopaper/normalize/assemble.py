@@ -215,7 +215,7 @@ def _keep_body_tails(units: list[layout.Unit], kinds_: list[str], unsure: set[in
         t = units[i].text
         if hl.is_subtitle(t):
             continue
-        if kinds.body_tail(t):
+        if kinds.body_tail(t) or (i + 1 < len(kinds_) and kinds.is_signature(t, units[i + 1].text)):
             kinds_[i] = "body"
             continue
         if i + 1 == len(kinds_) or kinds_[i + 1] not in ("head", "credit"):

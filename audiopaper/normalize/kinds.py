@@ -14,6 +14,8 @@ _NOTICE_TITLE = re.compile(
     r"(遗失声明|挂失声明|作废声明|注销公告|减资公告|声明|公告|通告|启事|广告|公示|讣告|招聘|招租|"
     r"拍卖|挂失|告知书|更正|寻人|寻物|分类信息)[\s\u3000]*$"
 )
+# A notice may be labelled before its title: 【停电公告】城东片区计划停电.
+_NOTICE_LABEL = re.compile(r"^[\s\u3000]*[【\[［][^】\]］]{0,8}(?:声明|公告|通告|启事|公示|讣告|告知书|通知)[】\]］]")
 _NOTICE_BODY = re.compile(r"遗失.{0,40}(声明作废|作废)|特此(声明|公告|通知)")
 _BULLET = re.compile(
     rf"^[{BULLETS}]\s*|^[\s\u3000]*(?:[0-9]{{1,2}}[.、．]|[①-⑳]|[(（][0-9一二三四五六七八九十]{{1,2}}[)）])\s*"
@@ -94,8 +96,8 @@ def epigraph_mark(text: str) -> bool:
 
 def stands_apart(text: str) -> bool:
     """A paragraph that ends without a stop and yet is whole: an epigraph (……——题记) or a
-    numbered subhead (一、守住田,也守住人). Nothing runs on into it or from it."""
-    if _EPIGRAPH.search(text[-12:]):
+    numbered subhead (一、守住田,也守住人), a signature's date. Nothing runs on into it or from it."""
+    if _EPIGRAPH.search(text[-12:]) or _SIGN_DATE.match(text):
         return True
     # 一、二线城市……: numerals in a row are a phrase, not a subhead.
     return len(text) <= 30 and "。" not in text and bool(_SUBHEAD.match(text)) and text[2:3] not in _NUMERALS
@@ -134,8 +136,6 @@ _INFO_LABEL = re.compile(
 
 # A source or an ending in brackets on a line of its own: (完), (据新华社), (来源:市应急管理局).
 _BRACKETED_LINE = re.compile(r"^[(（][^()（）]{1,30}[)）]$")
-
-
 def body_tail(line: str) -> bool:
     """A short line that can only close a body: a hotline, an address, a time and place,
     a source in brackets."""
@@ -144,6 +144,7 @@ def body_tail(line: str) -> bool:
         or _INFO_LABEL.match(line)
         or line.endswith(("(完)", "（完）"))
         or _BRACKETED_LINE.match(line)
+        or bool(_SIGN_DATE.match(line))
     )
 
 
@@ -170,7 +171,7 @@ def is_brief_title(title: str) -> bool:
 
 
 def kind_of(title: str, paragraphs: list[str], credits: list[Credit], dateline: str | None, bulleted: int) -> str:
-    if _NOTICE_TITLE.search(title) or (paragraphs and all(_NOTICE_BODY.search(p) for p in paragraphs)):
+    if is_notice_title(title) or (paragraphs and all(_NOTICE_BODY.search(p) for p in paragraphs)):
         return "notice"
     if is_brief_title(title) or (bulleted >= 2 and bulleted * 2 >= len(paragraphs)):
         return "brief"
@@ -194,7 +195,7 @@ _SIGN_ORG = re.compile(
 
 
 def is_notice_title(title: str) -> bool:
-    return bool(_NOTICE_TITLE.search(title))
+    return bool(_NOTICE_TITLE.search(title) or _NOTICE_LABEL.match(title))
 
 
 def is_signature(line: str, next_line: str | None) -> bool:
