@@ -36,10 +36,6 @@ def integrated_lufs(pcm: bytes, sample_rate: int) -> float:
     return ffmpeg.measure_pcm_loudness(pcm, sample_rate)
 
 
-def to_float(pcm: bytes) -> np.ndarray:
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / np.float32(32768.0)
-
-
 def to_pcm(samples: np.ndarray) -> bytes:
     scaled = np.clip(samples * np.float32(32768.0), -32768, 32767)
     return np.rint(scaled).astype("<i2").tobytes()

@@ -1011,9 +1011,6 @@ class _Space:
     def _idf2_for(self, count: int) -> float:
         return (math.log(self.n / (1 + count)) + 0.1) ** 2
 
-    def _idf2(self, b: str, shift: int = 0) -> float:
-        return self._idf2_of[self.df[b] + shift]
-
     def weights(self, piece: frozenset[str], own: frozenset[str]) -> tuple[dict[str, float], float]:
         # The piece is still counted in its own article's; count it as apart from it.
         df, idf2 = self.df, self._idf2_of

@@ -102,8 +102,3 @@ def parse_page_header(line: str) -> PageHeader | None:
 def is_editor_line(line: str) -> bool:
     """责任编辑:X 版式:Y and the like: credits for the page, not for an article."""
     return bool(_EDITOR_START.match(line)) and len(line) <= 80 and not _SENTENCE.search(line)
-
-
-def stands_alone(line: str) -> bool:
-    """Lines that never continue a hard-wrapped paragraph."""
-    return is_editor_line(line) or parse_page_header(line) is not None

@@ -39,20 +39,6 @@ def standalone(text: str) -> Marker | None:
     return _marker(m) if m else None
 
 
-def strip_markers(text: str) -> tuple[str, list[Marker]]:
-    """Remove bracketed jump markers from a paragraph; return what they said."""
-    found: list[Marker] = []
-
-    def repl(m: re.Match[str]) -> str:
-        found.append(_marker(m))
-        return ""
-
-    if "接" not in text and "转" not in text:
-        return text, []
-    cleaned = _BRACKETED.sub(repl, text)
-    return cleaned.strip(" \u3000"), found
-
-
 def split_markers(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int, Marker]]]:
     """The (start, end) of the text around bracketed jump markers, and of the markers."""
     if "接" not in text and "转" not in text:

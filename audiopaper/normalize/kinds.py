@@ -136,6 +136,8 @@ _INFO_LABEL = re.compile(
 
 # A source or an ending in brackets on a line of its own: (完), (据新华社), (来源:市应急管理局).
 _BRACKETED_LINE = re.compile(r"^[(（][^()（）]{1,30}[)）]$")
+
+
 def body_tail(line: str) -> bool:
     """A short line that can only close a body: a hotline, an address, a time and place,
     a source in brackets."""

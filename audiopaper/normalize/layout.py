@@ -174,12 +174,6 @@ def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
     return result
 
 
-def wrap_width(lines: list[tuple[str, bool]]) -> int | None:
-    """The width of a hard-wrapped export, or None when lines are whole paragraphs."""
-    widths = wrap_widths(lines)
-    return widths[-1] if widths else None
-
-
 def wrap_widths(lines: list[tuple[str, bool]]) -> list[int]:
     """The column widths of a hard-wrapped export (narrowest first), or [] when lines are
     whole paragraphs.
@@ -300,7 +294,7 @@ def _running_text(line: str) -> bool:
     # Cheapest test first: a line without punctuation is never running text.
     if not line or not _RUNNING_PUNCT.search(line):
         return False
-    # Page furniture (furniture.stands_alone) never reaches a page's lines: split_pages
+    # Page furniture (page headers, editor lines) never reaches a page's lines: split_pages
     # takes it out first, so it needs no asking here.
     if line[0] in BULLETS or _MARKERISH.match(line):
         return False

@@ -37,12 +37,6 @@ class Destination:
     def dropped(self) -> bool:
         return self.article is None
 
-    def describe(self) -> str:
-        if self.article is None:
-            return f"dropped: {self.field}"
-        where = f"article {self.article + 1} {self.field}"
-        return where + (f" {self.paragraph + 1}" if self.paragraph is not None else "")
-
 
 class Entry(NamedTuple):
     """One span of one input line (1-based line, 0-based columns) and its destination."""
@@ -60,10 +54,6 @@ _entry = tuple.__new__
 
 def _nonspace(text: str) -> int:
     return len("".join(text.split()))
-
-
-def text_of(src: list[Src]) -> str:
-    return "".join(u.text[s:e] for u, s, e in src)
 
 
 def carve(src: list[Src], n: int) -> tuple[list[Src], list[Src]]:

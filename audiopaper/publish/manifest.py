@@ -17,7 +17,7 @@ import msgspec
 
 from audiopaper.edition import Credit
 from audiopaper.fsutil import atomic_write_text
-from audiopaper.publish.layout import MANIFEST, edition_dirs
+from audiopaper.publish.layout import MANIFEST
 
 VERSION = 1
 
@@ -135,9 +135,3 @@ def read_manifest(folder: Path) -> Manifest | None:
         return load_manifest(folder)
     except ManifestError:
         return None
-
-
-def all_manifests(out: Path) -> list[Manifest]:
-    """Every readable edition in OUT, newest first."""
-    found = (read_manifest(d) for d in edition_dirs(out))
-    return [m for m in found if m is not None]
