@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import string
 import tomllib
 import unicodedata
 import uuid
@@ -25,6 +24,7 @@ import tomli_w
 from audiopaper.core.loudness import PROFILES, Profile
 from audiopaper.core.speech import Voice
 from audiopaper.errors import InputError
+from audiopaper.script.wording import check_wording
 
 SECTIONS = ("pages", "topics")
 CONFIG_NAME = "audiopaper.toml"
@@ -221,64 +221,6 @@ def _folder(value: str) -> str:
     return value
 
 
-# The [wording] templates and the fields the script builder fills into each (None: the text is
-# used as it is; "count": a number). A template may use fewer fields, never others.
-WORDING_FIELDS: dict[str, frozenset[str] | str | None] = {
-    "opening": frozenset({"paper", "date", "weekday", "count"}),
-    "opening_undated": frozenset({"paper", "count"}),
-    "rundown": frozenset({"headlines"}),
-    "rundown_count": "count",
-    "rundown_joiner": None,
-    "first_section": frozenset({"section"}),
-    "next_section": frozenset({"section"}),
-    "page_named": frozenset({"number", "name"}),
-    "page_plain": frozenset({"number", "name"}),
-    "closing": frozenset({"paper"}),
-    "credits": frozenset({"people"}),
-    "staff_reporter": None,
-    "photo_cue": None,
-    "photo_credits": frozenset({"people", "names"}),  # {names}: a paper's older wording
-    "brief_cue": None,
-    "brief_credits": frozenset({"people"}),
-    "wire_credits": frozenset({"agency"}),
-    "wire_reporter": frozenset({"agency"}),
-}
-
-
-def template_fields(template: str) -> set[str]:
-    """The fields a str.format template names; ValueError for broken braces or for anything
-    but a plain {name} (an attribute, an index, a format spec could read or allocate at will)."""
-    found = set()
-    for _, name, spec, conversion in string.Formatter().parse(template):
-        if name is None:
-            continue
-        if not name.isidentifier() or spec or conversion:
-            raise ValueError(f"{{{name}}}: only plain {{field}} names are allowed")
-        found.add(name)
-    return found
-
-
-def _wording(value: dict[str, str]) -> dict[str, str]:
-    for key, text in value.items():
-        if key not in WORDING_FIELDS:
-            raise ValueError(f"{key}: unknown template; known: {', '.join(WORDING_FIELDS)}")
-        allowed = WORDING_FIELDS[key]
-        if allowed == "count":
-            if not re.fullmatch(r"\d{1,2}", text.strip()):
-                raise ValueError(f"{key}: must be a number of headlines from 0 to 99")
-            continue
-        if allowed is None:
-            continue
-        try:
-            unknown = template_fields(text) - set(allowed)
-        except ValueError as exc:
-            raise ValueError(f"{key}: {exc}") from None
-        if unknown:
-            may = ", ".join(f"{{{f}}}" for f in sorted(allowed))
-            raise ValueError(f"{key}: unknown field {{{sorted(unknown)[0]}}}; it may use {may}")
-    return value
-
-
 def _topics(value: dict[str, str]) -> dict[str, str]:
     for name, keywords in value.items():
         if not name.strip():
@@ -460,7 +402,9 @@ class Settings:
     audio: AudioSettings = field(default_factory=AudioSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
     voices: VoiceSettings = field(default_factory=VoiceSettings.presets, metadata={"check": _voices})
-    wording: dict[str, str] = field(default_factory=dict, metadata={"check": _wording})  # overrides script/wording.toml
+    wording: dict[str, str] = field(
+        default_factory=dict, metadata={"check": check_wording}
+    )  # overrides script/wording.toml
     sections: str = setting("pages", one_of(*SECTIONS))  # the paper's own pages, in its order; or "topics"
     # replaces script/topics.toml: name = "kw,kw"
     topics: dict[str, str] = field(default_factory=dict, metadata={"check": _topics})

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from audiopaper.cli import cli
 from audiopaper.core.speech import Voice
 from audiopaper.errors import InputError
-from audiopaper.script import default_wording
-from audiopaper.settings import WORDING_FIELDS, Settings, load_settings, settings_to_toml, template_fields
+from audiopaper.script.wording import FIELDS as WORDING_FIELDS
+from audiopaper.script.wording import default_wording, template_fields
+from audiopaper.settings import Settings, load_settings, settings_to_toml
 from tests.conftest import SHORT
 
 

@@ -22,6 +22,7 @@ from audiopaper.edition import Article, Credit, Edition
 from audiopaper.script.lexicon import Lexicon, default_lexicon
 from audiopaper.script.segments import MAX_BYTES, split_for_engine
 from audiopaper.script.spoken import to_spoken
+from audiopaper.script.wording import default_wording
 
 # Pause kinds after a segment; the audio settings give each its length.
 PAUSE_SEGMENT = "segment"
@@ -33,11 +34,6 @@ _WIRE = re.compile(r"(新华社|中新社|人民日报|央视新闻|中国新闻
 
 def _packaged(name: str) -> dict[str, str]:
     return tomllib.loads((resources.files("audiopaper.script") / name).read_text(encoding="utf-8"))
-
-
-@functools.cache
-def default_wording() -> dict[str, str]:
-    return _packaged("wording.toml")
 
 
 @functools.cache
