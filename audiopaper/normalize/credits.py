@@ -254,6 +254,15 @@ def _segments(body: str) -> list[tuple[str, list[str]]] | None:
     return groups
 
 
+def is_staff_role(token: str) -> bool:
+    """记者, 本报记者, 通讯员, …: a role that says who a person is."""
+    return token in _STAFF
+
+
+def plausible_name(token: str) -> bool:
+    return _NAME.match(token)
+
+
 def is_photo_credits(credits: list[Credit]) -> bool:
     return bool(credits) and all(c.role == "摄影" for c in credits)
 
