@@ -856,6 +856,8 @@ def _edition(drafts: list[Draft], every: list[Seg], ledger: Ledger, paper, date,
             drop = Destination("headline without text")
             lines = ledger.add([x.src for x in d.lines if isinstance(x, HeadLine)], drop)
             lines += ledger.add(seg.credit_src + seg.dateline_src, drop)
+            # Settled here: what no article took is not to be dropped a second time.
+            seg.credit_src, seg.dateline_src = [], []
             warnings.append(
                 EditionWarning(
                     message=f"headline without text dropped: {d.title}",

@@ -18,7 +18,8 @@ _ROLES = (
 )
 # 株洲日报记者, 新华社记者: a staff role prefixed with the outlet's name.
 _OUTLET_ROLE = re.compile(
-    r"^[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台)(?=(?:特约|见习|实习|首席|全媒体|融媒)?记者|通讯员)"
+    r"^[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台|融媒体中心|(?=融媒))"
+    r"(?=(?:特约|见习|实习|首席|全媒体|融媒)?记者|通讯员)"
 )
 _ROLE_RE = re.compile(rf"(?:{_ROLES})")
 # How roles print versus how the edition names them.
@@ -98,7 +99,9 @@ def _did(m: re.Match[str]) -> str:
 
 
 # Compiled once: bylines are asked about on every line of every page.
-_OUTLET_BEFORE_ROLE = re.compile(r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台))(?=(?:记者|通讯员))")
+_OUTLET_BEFORE_ROLE = re.compile(
+    r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台|融媒体中心|(?=融媒记者)))(?=(?:融媒)?记者|通讯员)"
+)
 _ROLE_SLASH = re.compile(rf"({_ROLES})[/／](?=[\u4e00-\u9fff])")
 _REPORTED = re.compile(r"\s*(?:报道|供稿|整理)[:：]?$")
 _SENTENCE_END = re.compile(r"[。!！?？]")
@@ -251,6 +254,15 @@ def _segments(body: str) -> list[tuple[str, list[str]]] | None:
     return groups
 
 
+def is_staff_role(token: str) -> bool:
+    """记者, 本报记者, 通讯员, …: a role that says who a person is."""
+    return token in _STAFF
+
+
+def plausible_name(token: str) -> bool:
+    return _NAME.match(token)
+
+
 def is_photo_credits(credits: list[Credit]) -> bool:
     return bool(credits) and all(c.role == "摄影" for c in credits)
 
@@ -300,9 +312,57 @@ def split_dateline(text: str) -> tuple[str | None, list[Credit], str]:
         parsed = parse_credits(by.group("by")) if by else None
         if by and parsed:
             credits, rest = parsed, rest[by.end() :].lstrip(" \u3000")
+        else:
+            opened = _open_credits(rest)
+            if opened:
+                credits, rest = opened
     if not rest.strip():
         return None, [], text
     return m.group("dl"), credits, rest
+
+
+# A byline printed after the dateline without brackets or 报道: 麦城报讯 麦城报记者 A 通讯员/B
+# 5月20日,……. It opens on a staff role (the outlet's name before it allowed), and runs over
+# roles and names apart by spaces to the first word that is neither: there the text starts.
+_OPEN_ROLE = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台|融媒体中心|(?=融媒)))?"
+    r"(?:本报)?(?:特约|见习|实习|首席|融媒|全媒体|摄影)?(?:记者|通讯员)[\s\u3000/／:：]"
+)
+_OPEN_TOKEN = re.compile(r"[^\s\u3000、]+")
+
+
+def _open_token(tok: str) -> bool:
+    """A role (outlet first or not, a name after a slash or glued on) or a name."""
+    if _NAME.match(tok):
+        return True
+    t = _OUTLET_ROLE.sub("", tok)
+    m = _ROLE_RE.match(t)
+    if not m:
+        return False
+    rest = t[m.end() :].lstrip("/／:：")
+    return not rest or (len(m.group(0)) > 1 and bool(_NAME.match(rest)))
+
+
+def _open_credits(rest: str) -> tuple[list[Credit], str] | None:
+    if not _OPEN_ROLE.match(rest):
+        return None  # the common case: the text starts right after the dateline
+    end = 0
+    for m in _OPEN_TOKEN.finditer(rest):
+        if not _open_token(m.group(0)):
+            break
+        end = m.end()
+    else:
+        return None  # nothing but names: no text follows, so this is no opening byline
+    # The byline must end where a space does: a name run into the text is not cut out of it.
+    if end == 0 or rest[end : end + 1] not in (" ", "\u3000"):
+        return None
+    parsed = parse_credits(rest[:end])
+    if not parsed or any(c.role not in _OPEN_ROLES for c in parsed):
+        return None
+    return parsed, rest[end:].lstrip(" \u3000")
+
+
+_OPEN_ROLES = frozenset(("记者", "通讯员", "特约记者", "见习记者", "实习记者", "实习生", "摄影", "特约通讯员"))
 
 
 def bracketed(text: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from audiopaper.edition import Credit
-from audiopaper.normalize.credits import BULLETS, photographer
+from audiopaper.normalize.credits import BULLETS, is_staff_role, photographer, plausible_name
 
 _BRIEF_TITLE = re.compile(
     r"(简讯|快讯|短讯|简报|速递|速览|一句话新闻|新闻集锦|动态|资讯|要闻速览|图片新闻)[\s\u3000]*$"
@@ -78,6 +78,9 @@ def ends_with_photo_credit(text: str) -> bool:
         return False
     # Only names a photographer can have: ……“太美了!”游人拍摄 is running text.
     names = _CAPTION_NAMES.findall(m.group(0)[1:].rstrip(" \u3000").removesuffix("影").removesuffix("摄"))
+    if names and is_staff_role(names[0]):
+        # 记者 覃永刚 摄, 记者 A 通讯员 B 摄: a role vouches for the names after it.
+        return len(names) > 1 and all(is_staff_role(n) or plausible_name(n) for n in names)
     return all(photographer(n) for n in names)
 
 
