@@ -65,6 +65,12 @@ of body text lost. Misses, by the layout that broke each:
   株洲日报记者 廖敏 通讯员/谷经华 3月28日,……`) left in the first paragraph; the role
   `融媒体记者` in `本报讯(融媒体记者 叶子涵)` not read as a credit, the bracket left in the text
   (the gold says 记者 by analogy with 全媒体记者; no earlier gold has this role).
+
+Then branch `weak3` mended two causes found on tests/unseen2 (told in one line each; it saw
+neither set's pages): credits after a dateline without brackets with the outlet in the role,
+and a caption under its own headline with its photographer run on. Measured after it, with
+nothing else changed: unseen3 29/35 (danhu 6/7, meiling 5/7, qinghe 6/7, shipu 7/7, yunxi
+5/7), nothing lost; unseen2 35/35. The three sets together: 114/124.
 """
 
 from __future__ import annotations
@@ -103,8 +109,8 @@ class HeldOut:
 
 SETS = (
     HeldOut("unseen", min_pages=6, min_articles=45, exact_needed=50),
-    HeldOut("unseen2", min_pages=5, min_articles=35, exact_needed=33, known_loss=frozenset()),
-    HeldOut("unseen3", min_pages=5, min_articles=35, exact_needed=26, known_loss=frozenset()),
+    HeldOut("unseen2", min_pages=5, min_articles=35, exact_needed=35, known_loss=frozenset()),
+    HeldOut("unseen3", min_pages=5, min_articles=35, exact_needed=29, known_loss=frozenset()),
 )
 
 
