@@ -189,12 +189,26 @@ def test_jieba_stays_quiet_on_stderr() -> None:
         # A hard wrap ate the space between a name and the next role.
         ("(记者 赵立军实习生 何雨桐)", [("记者", "赵立军"), ("实习生", "何雨桐")]),
         ("见习记者孙七", [("见习记者", "孙七")]),
+        # A media-convergence reporter is a reporter, whatever the outlet calls the desk.
+        ("(融媒体记者 叶子涵)", [("记者", "叶子涵")]),
+        ("全媒体记者 魏思远 通讯员 柯岚", [("记者", "魏思远"), ("通讯员", "柯岚")]),
+        ("融媒记者 吕方", [("记者", "吕方")]),
+        ("(云溪县融媒体中心记者 邬桐)", [("记者", "邬桐")]),
+        ("(石桥日报融媒体记者 骆冰)", [("记者", "骆冰")]),
     ],
 )
 def test_credit_lines_as_an_editor_reads_them(line: str, expected: list[tuple[str, str]]) -> None:
     from audiopaper.normalize.credits import parse_credits
 
     assert [(c.role, c.name) for c in parse_credits(line) or []] == expected
+
+
+def test_a_media_convergence_reporter_in_a_dateline_is_a_credit() -> None:
+    page = "禾田镇稻谷开镰\n\n本报讯(融媒体记者 叶子涵)9月10日,禾田镇三千亩早稻开镰收割,预计亩产超过千斤。\n"
+    (article,) = normalize(page).articles
+    assert article.dateline == "本报讯"
+    assert [(c.role, c.name) for c in article.credits] == [("记者", "叶子涵")]
+    assert article.paragraphs == ("9月10日,禾田镇三千亩早稻开镰收割,预计亩产超过千斤。",)
 
 
 def test_closing_byline_after_the_text_belongs_to_that_article() -> None:

@@ -13,13 +13,13 @@ from audiopaper.normalize import words
 BULLETS = "■□●○◆◇▲△▼★☆▶►•·※◎◉"
 _ROLES = (
     "本报特约记者|本报见习记者|本报实习记者|本报记者|本报通讯员|特约记者|见习记者|实习记者|摄影记者|"
-    "首席记者|融媒记者|全媒体记者|记者|特约通讯员|通讯员|实习生|摄影|摄像|撰稿|编辑|文/图|图/文|文图|图文|"
+    "首席记者|融媒体记者|融媒记者|全媒体记者|记者|特约通讯员|通讯员|实习生|摄影|摄像|撰稿|编辑|文/图|图/文|文图|图文|"
     "作者|文|图|摄"
 )
 # 株洲日报记者, 新华社记者: a staff role prefixed with the outlet's name.
 _OUTLET_ROLE = re.compile(
     r"^[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台|融媒体中心|(?=融媒))"
-    r"(?=(?:特约|见习|实习|首席|全媒体|融媒)?记者|通讯员)"
+    r"(?=(?:特约|见习|实习|首席|全媒体|融媒体|融媒)?记者|通讯员)"
 )
 _ROLE_RE = re.compile(rf"(?:{_ROLES})")
 # How roles print versus how the edition names them.
@@ -32,6 +32,7 @@ _ROLE_NAME = {
     "摄影记者": "摄影",
     "首席记者": "记者",
     "融媒记者": "记者",
+    "融媒体记者": "记者",
     "全媒体记者": "记者",
     "文/图": "记者",
     "图/文": "记者",
@@ -100,7 +101,7 @@ def _did(m: re.Match[str]) -> str:
 
 # Compiled once: bylines are asked about on every line of every page.
 _OUTLET_BEFORE_ROLE = re.compile(
-    r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台|融媒体中心|(?=融媒记者)))(?=(?:融媒)?记者|通讯员)"
+    r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台|融媒体中心|(?=融媒体?记者)))(?=(?:融媒体|融媒|全媒体)?记者|通讯员)"
 )
 _ROLE_SLASH = re.compile(rf"({_ROLES})[/／](?=[\u4e00-\u9fff])")
 _REPORTED = re.compile(r"\s*(?:报道|供稿|整理)[:：]?$")
