@@ -211,6 +211,28 @@ def test_a_media_convergence_reporter_in_a_dateline_is_a_credit() -> None:
     assert article.paragraphs == ("9月10日,禾田镇三千亩早稻开镰收割,预计亩产超过千斤。",)
 
 
+@pytest.mark.parametrize("byline", ["(通讯员 蓝月)", "(记者 陈松年)", "(记者 何晓月 通讯员 朱鹤年)"])
+def test_a_closing_bracketed_byline_after_an_open_dateline_is_a_credit(byline: str) -> None:
+    """Names ending in 月 or 年 are names after a role: not the 今年, 上月 of a sentence."""
+    page = (
+        "社区合唱团周末开唱\n\n本报讯 由街道文化站主办的社区合唱比赛,将于周六晚在广场举行。"
+        + byline
+        + "\n\n新桥通车\n\n本报讯(记者 王强)今天上午,城南新桥正式通车。\n"
+    )
+    first, second = normalize(page).articles
+    assert first.paragraphs == ("由街道文化站主办的社区合唱比赛,将于周六晚在广场举行。",)
+    names = [t for t in byline.strip("()").split() if t not in ("记者", "通讯员")]
+    assert [c.name for c in first.credits] == names
+    assert [(c.role, c.name) for c in second.credits] == [("记者", "王强")]
+
+
+@pytest.mark.parametrize("tail", ["(记者 今年)", "(通讯员 上月)", "(记者 岁月)"])
+def test_a_time_word_in_a_closing_bracket_is_no_name(tail: str) -> None:
+    from audiopaper.normalize.credits import split_trailing_credits
+
+    assert split_trailing_credits("活动将于周六举行。" + tail)[1] == []
+
+
 def test_closing_byline_after_the_text_belongs_to_that_article() -> None:
     text = (
         "老旧电梯换新\n\n“现在换了新电梯,又快又稳。”陈大妈说。\n\n■见习记者 董佳慧\n\n"
