@@ -233,6 +233,28 @@ def test_a_time_word_in_a_closing_bracket_is_no_name(tail: str) -> None:
     assert split_trailing_credits("活动将于周六举行。" + tail)[1] == []
 
 
+def test_a_title_ending_in_notice_is_a_notice_only_with_a_notice_body_or_signature() -> None:
+    page = "\n\n".join(
+        [
+            "停气通知",
+            "因燃气管道改线,4月12日9:00至16:00,城西片区和平路、建设路一带暂停供气,请用户关好阀门。",
+            "石岭县燃气有限公司",
+            "2025年4月9日",
+            "县教育局发布秋季开学通知",
+            "本报讯(记者 杜若)县教育局昨日发布通知,全县中小学将于9月1日开学,各校须在开学前完成校舍安全检查。",
+            "通知要求,各校要做好新生入学的各项准备。",
+            "关于开展消防演练的通知",
+            "各住户:定于5月8日上午在小区中心广场开展消防演练,请各位业主准时参加。特此通知。",
+        ]
+    )
+    notice, news, drill = normalize(page).articles
+    assert (notice.title, notice.kind) == ("停气通知", "notice")
+    assert notice.paragraphs[-2:] == ("石岭县燃气有限公司", "2025年4月9日")
+    assert (news.title, news.kind) == ("县教育局发布秋季开学通知", "news")
+    assert [(c.role, c.name) for c in news.credits] == [("记者", "杜若")]
+    assert (drill.title, drill.kind) == ("关于开展消防演练的通知", "notice")
+
+
 def test_closing_byline_after_the_text_belongs_to_that_article() -> None:
     text = (
         "老旧电梯换新\n\n“现在换了新电梯,又快又稳。”陈大妈说。\n\n■见习记者 董佳慧\n\n"
