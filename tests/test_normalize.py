@@ -255,6 +255,37 @@ def test_a_title_ending_in_notice_is_a_notice_only_with_a_notice_body_or_signatu
     assert (drill.title, drill.kind) == ("关于开展消防演练的通知", "notice")
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "溪口日报\n2025年6月3日 星期二\n第2版 民生",
+        "第2版 民生\n溪口日报\n2025年6月3日",
+        "溪口日报\n\n2025年6月3日 星期二 农历五月初八\n\n第2版 民生",
+    ],
+)
+def test_a_page_header_printed_over_several_lines_is_one_header(header: str) -> None:
+    page = (
+        header + "\n\n老街改造\n溪口镇老街完成风貌提升\n——青石板路重现旧时模样\n\n"
+        "本报讯(记者 顾帆)6月2日,溪口镇老街风貌提升工程完工,两百多米长的青石板路重新铺就。\n\n"
+        "溪口日报\n\n"
+        "2025年6月1日\n\n"
+        "镇里说,下一步将在老街引入非遗工坊。\n"
+    )
+    edition, ledger = normalize_with_ledger(page)
+    assert (edition.paper, edition.date) == ("溪口日报", "2025-06-03")
+    assert [(p.number, p.name) for p in edition.pages] == [(2, "民生")]
+    article = edition.articles[0]
+    assert (article.kicker, article.title, article.subtitle) == (
+        "老街改造",
+        "溪口镇老街完成风貌提升",
+        "青石板路重现旧时模样",
+    )
+    headers = [e.text for e in ledger if e.dest.field == "page header"]
+    assert sorted(headers) == sorted(t for t in header.split("\n") if t)
+    # A lone paper-name or date line further down is not a page header.
+    assert not any(e.text in ("溪口日报", "2025年6月1日") and e.line > 4 for e in ledger if e.dest.dropped)
+
+
 def test_closing_byline_after_the_text_belongs_to_that_article() -> None:
     text = (
         "老旧电梯换新\n\n“现在换了新电梯,又快又稳。”陈大妈说。\n\n■见习记者 董佳慧\n\n"
