@@ -189,12 +189,101 @@ def test_jieba_stays_quiet_on_stderr() -> None:
         # A hard wrap ate the space between a name and the next role.
         ("(记者 赵立军实习生 何雨桐)", [("记者", "赵立军"), ("实习生", "何雨桐")]),
         ("见习记者孙七", [("见习记者", "孙七")]),
+        # A media-convergence reporter is a reporter, whatever the outlet calls the desk.
+        ("(融媒体记者 叶子涵)", [("记者", "叶子涵")]),
+        ("全媒体记者 魏思远 通讯员 柯岚", [("记者", "魏思远"), ("通讯员", "柯岚")]),
+        ("融媒记者 吕方", [("记者", "吕方")]),
+        ("(云溪县融媒体中心记者 邬桐)", [("记者", "邬桐")]),
+        ("(石桥日报融媒体记者 骆冰)", [("记者", "骆冰")]),
     ],
 )
 def test_credit_lines_as_an_editor_reads_them(line: str, expected: list[tuple[str, str]]) -> None:
     from audiopaper.normalize.credits import parse_credits
 
     assert [(c.role, c.name) for c in parse_credits(line) or []] == expected
+
+
+def test_a_media_convergence_reporter_in_a_dateline_is_a_credit() -> None:
+    page = "禾田镇稻谷开镰\n\n本报讯(融媒体记者 叶子涵)9月10日,禾田镇三千亩早稻开镰收割,预计亩产超过千斤。\n"
+    (article,) = normalize(page).articles
+    assert article.dateline == "本报讯"
+    assert [(c.role, c.name) for c in article.credits] == [("记者", "叶子涵")]
+    assert article.paragraphs == ("9月10日,禾田镇三千亩早稻开镰收割,预计亩产超过千斤。",)
+
+
+@pytest.mark.parametrize("byline", ["(通讯员 蓝月)", "(记者 陈松年)", "(记者 何晓月 通讯员 朱鹤年)"])
+def test_a_closing_bracketed_byline_after_an_open_dateline_is_a_credit(byline: str) -> None:
+    """Names ending in 月 or 年 are names after a role: not the 今年, 上月 of a sentence."""
+    page = (
+        "社区合唱团周末开唱\n\n本报讯 由街道文化站主办的社区合唱比赛,将于周六晚在广场举行。"
+        + byline
+        + "\n\n新桥通车\n\n本报讯(记者 王强)今天上午,城南新桥正式通车。\n"
+    )
+    first, second = normalize(page).articles
+    assert first.paragraphs == ("由街道文化站主办的社区合唱比赛,将于周六晚在广场举行。",)
+    names = [t for t in byline.strip("()").split() if t not in ("记者", "通讯员")]
+    assert [c.name for c in first.credits] == names
+    assert [(c.role, c.name) for c in second.credits] == [("记者", "王强")]
+
+
+@pytest.mark.parametrize("tail", ["(记者 今年)", "(通讯员 上月)", "(记者 岁月)"])
+def test_a_time_word_in_a_closing_bracket_is_no_name(tail: str) -> None:
+    from audiopaper.normalize.credits import split_trailing_credits
+
+    assert split_trailing_credits("活动将于周六举行。" + tail)[1] == []
+
+
+def test_a_title_ending_in_notice_is_a_notice_only_with_a_notice_body_or_signature() -> None:
+    page = "\n\n".join(
+        [
+            "停气通知",
+            "因燃气管道改线,4月12日9:00至16:00,城西片区和平路、建设路一带暂停供气,请用户关好阀门。",
+            "石岭县燃气有限公司",
+            "2025年4月9日",
+            "县教育局发布秋季开学通知",
+            "本报讯(记者 杜若)县教育局昨日发布通知,全县中小学将于9月1日开学,各校须在开学前完成校舍安全检查。",
+            "通知要求,各校要做好新生入学的各项准备。",
+            "关于开展消防演练的通知",
+            "各住户:定于5月8日上午在小区中心广场开展消防演练,请各位业主准时参加。特此通知。",
+        ]
+    )
+    notice, news, drill = normalize(page).articles
+    assert (notice.title, notice.kind) == ("停气通知", "notice")
+    assert notice.paragraphs[-2:] == ("石岭县燃气有限公司", "2025年4月9日")
+    assert (news.title, news.kind) == ("县教育局发布秋季开学通知", "news")
+    assert [(c.role, c.name) for c in news.credits] == [("记者", "杜若")]
+    assert (drill.title, drill.kind) == ("关于开展消防演练的通知", "notice")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "溪口日报\n2025年6月3日 星期二\n第2版 民生",
+        "第2版 民生\n溪口日报\n2025年6月3日",
+        "溪口日报\n\n2025年6月3日 星期二 农历五月初八\n\n第2版 民生",
+    ],
+)
+def test_a_page_header_printed_over_several_lines_is_one_header(header: str) -> None:
+    page = (
+        header + "\n\n老街改造\n溪口镇老街完成风貌提升\n——青石板路重现旧时模样\n\n"
+        "本报讯(记者 顾帆)6月2日,溪口镇老街风貌提升工程完工,两百多米长的青石板路重新铺就。\n\n"
+        "溪口日报\n\n"
+        "2025年6月1日\n\n"
+        "镇里说,下一步将在老街引入非遗工坊。\n"
+    )
+    edition, ledger = normalize_with_ledger(page)
+    assert (edition.paper, edition.date) == ("溪口日报", "2025-06-03")
+    assert [(p.number, p.name) for p in edition.pages] == [(2, "民生")]
+    article = edition.articles[0]
+    assert (article.kicker, article.title, article.subtitle) == (
+        "老街改造",
+        "溪口镇老街完成风貌提升",
+        "青石板路重现旧时模样",
+    )
+    headers = [e.text for e in ledger if e.dest.field == "page header"]
+    assert sorted(headers) == sorted(t for t in header.split("\n") if t)
+    # A lone paper-name or date line further down is not a page header.
+    assert not any(e.text in ("溪口日报", "2025年6月1日") and e.line > 4 for e in ledger if e.dest.dropped)
 
 
 def test_closing_byline_after_the_text_belongs_to_that_article() -> None:

@@ -13,13 +13,13 @@ from audiopaper.normalize import words
 BULLETS = "■□●○◆◇▲△▼★☆▶►•·※◎◉"
 _ROLES = (
     "本报特约记者|本报见习记者|本报实习记者|本报记者|本报通讯员|特约记者|见习记者|实习记者|摄影记者|"
-    "首席记者|融媒记者|全媒体记者|记者|特约通讯员|通讯员|实习生|摄影|摄像|撰稿|编辑|文/图|图/文|文图|图文|"
+    "首席记者|融媒体记者|融媒记者|全媒体记者|记者|特约通讯员|通讯员|实习生|摄影|摄像|撰稿|编辑|文/图|图/文|文图|图文|"
     "作者|文|图|摄"
 )
 # 株洲日报记者, 新华社记者: a staff role prefixed with the outlet's name.
 _OUTLET_ROLE = re.compile(
     r"^[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台|融媒体中心|(?=融媒))"
-    r"(?=(?:特约|见习|实习|首席|全媒体|融媒)?记者|通讯员)"
+    r"(?=(?:特约|见习|实习|首席|全媒体|融媒体|融媒)?记者|通讯员)"
 )
 _ROLE_RE = re.compile(rf"(?:{_ROLES})")
 # How roles print versus how the edition names them.
@@ -32,6 +32,7 @@ _ROLE_NAME = {
     "摄影记者": "摄影",
     "首席记者": "记者",
     "融媒记者": "记者",
+    "融媒体记者": "记者",
     "全媒体记者": "记者",
     "文/图": "记者",
     "图/文": "记者",
@@ -50,7 +51,26 @@ _NOT_NAME = re.compile(r"[获悉从在了的是对于将表示说据称近昨今
 class _Name:
     @staticmethod
     def match(token: str) -> bool:
-        return bool(_NAME_RE.match(token)) and not _NOT_NAME.search(token)
+        if not _NAME_RE.match(token):
+            return False
+        if not _NOT_NAME.search(token):
+            return True
+        return _month_or_year_name(token)
+
+
+def _month_or_year_name(token: str) -> bool:
+    """蓝月, 陈松年: a given name may end in 月 or 年; 今年, 上月, 岁月 are time words.
+
+    Asked only of the rare token that _NOT_NAME refused for its last character, so the
+    dictionary look-up costs nothing on ordinary text.
+    """
+    if token[-1] not in "月年" or len(token) > 4 or _NOT_NAME.search(token[:-1]):
+        return False
+    tags = words.pos(token)
+    # A time word of the dictionary is one segment (今年, 岁月); 上月 splits as 上/f + 月.
+    if len(tags) < 2 or tags[-1][0] != token[-1]:
+        return False
+    return tags[-2][1] not in ("f", "r", "m", "t", "d", "q", "p", "c")
 
 
 _NAME = _Name
@@ -100,7 +120,7 @@ def _did(m: re.Match[str]) -> str:
 
 # Compiled once: bylines are asked about on every line of every page.
 _OUTLET_BEFORE_ROLE = re.compile(
-    r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台|融媒体中心|(?=融媒记者)))(?=(?:融媒)?记者|通讯员)"
+    r"[\s\u3000]+(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报|网|社|台|融媒体中心|(?=融媒体?记者)))(?=(?:融媒体|融媒|全媒体)?记者|通讯员)"
 )
 _ROLE_SLASH = re.compile(rf"({_ROLES})[/／](?=[\u4e00-\u9fff])")
 _REPORTED = re.compile(r"\s*(?:报道|供稿|整理)[:：]?$")
@@ -326,7 +346,7 @@ def split_dateline(text: str) -> tuple[str | None, list[Credit], str]:
 # roles and names apart by spaces to the first word that is neither: there the text starts.
 _OPEN_ROLE = re.compile(
     r"^(?:[\u4e00-\u9fff]{2,6}(?:日报|晚报|报社|报|网|社|电视台|台|融媒体中心|(?=融媒)))?"
-    r"(?:本报)?(?:特约|见习|实习|首席|融媒|全媒体|摄影)?(?:记者|通讯员)[\s\u3000/／:：]"
+    r"(?:本报)?(?:特约|见习|实习|首席|融媒体|融媒|全媒体|摄影)?(?:记者|通讯员)[\s\u3000/／:：]"
 )
 _OPEN_TOKEN = re.compile(r"[^\s\u3000、]+")
 
@@ -393,7 +413,7 @@ def split_trailing_credits(text: str) -> tuple[str, list[Credit]]:
 
 # A byline printed after the last sentence without brackets: ……方便多了。记者 赵敏. Only a
 # staff role opens one (记者, 通讯员, …): a bare name or 文/图 after a sentence may be text.
-_BARE_ROLE = re.compile(r"(?:本报)?(?:特约|见习|实习|首席|融媒|全媒体)?(?:记者|通讯员)|实习生|摄影记者|撰稿")
+_BARE_ROLE = re.compile(r"(?:本报)?(?:特约|见习|实习|首席|融媒体|融媒|全媒体)?(?:记者|通讯员)|实习生|摄影记者|撰稿")
 _BARE_TRAILING = re.compile(
     r"[。！？!?…”’」』][\s\u3000]*(?P<by>[^\s\u3000。！？!?…”’,，;；:：()（）“‘][^。！？!?…”’,，;；:：()（）“‘]{2,30})$"
 )

@@ -99,6 +99,50 @@ def parse_page_header(line: str) -> PageHeader | None:
     return PageHeader(number=number, name=name, paper=paper, date=date)
 
 
+_LUNAR = re.compile(r"农历\S{2,8}")
+_FILLER = re.compile(r"[\s\u3000:：·・|｜/\-—,，]+")
+
+
+def _header_piece(line: str) -> bool:
+    """One line of a header printed over several: the paper's name, the date (weekday, lunar
+    date), or the page number with its name; nothing else."""
+    if len(line) > 30 or _SENTENCE.search(line):
+        return False
+    if _PAPER_ONLY.match(line):
+        return True
+    m_date = _DATE.search(line)
+    if m_date:
+        rest = _LUNAR.sub("", _WEEKDAY.sub("", line.replace(m_date.group(0), "", 1)))
+        return not _FILLER.sub("", rest)
+    m_no = _PAGE_NO.search(line)
+    if m_no:
+        rest = _FILLER.sub("", line.replace(m_no.group(0), "", 1))
+        return len(rest) <= 8 and not _DATE.search(rest)
+    return False
+
+
+def parse_split_header(lines: list[str]) -> tuple[PageHeader, int] | None:
+    """A page header printed over two or three short lines (云溪日报 / 2025年8月21日 星期四 /
+    第1版 要闻): the header and how many of the lines it takes, or None.
+
+    Every line must be a piece of furniture on its own (a paper name, a date, a page
+    number): a paper's name or a date alone is not enough, nor a headline after them.
+    """
+    pieces = 0
+    for line in lines[:3]:
+        if not _header_piece(line):
+            break
+        pieces += 1
+    for n in range(pieces, 1, -1):
+        group = lines[:n]
+        if not any(_PAGE_NO.search(x) for x in group):
+            continue
+        header = parse_page_header(" ".join(group))
+        if header is not None and (header.paper or header.date):
+            return header, n
+    return None
+
+
 def is_editor_line(line: str) -> bool:
     """责任编辑:X 版式:Y and the like: credits for the page, not for an article."""
     return bool(_EDITOR_START.match(line)) and len(line) <= 80 and not _SENTENCE.search(line)

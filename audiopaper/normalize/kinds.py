@@ -178,6 +178,8 @@ def is_brief_title(title: str) -> bool:
 def kind_of(title: str, paragraphs: list[str], credits: list[Credit], dateline: str | None, bulleted: int) -> str:
     if is_notice_title(title) or (paragraphs and all(_NOTICE_BODY.search(p) for p in paragraphs)):
         return "notice"
+    if _NOTIFY_TITLE.search(title) and _reads_as_notice(paragraphs, dateline):
+        return "notice"
     if is_brief_title(title) or (bulleted >= 2 and bulleted * 2 >= len(paragraphs)):
         return "brief"
     photo = bool(credits) and all(c.role == "摄影" for c in credits)
@@ -197,6 +199,21 @@ _SIGN_ORG = re.compile(
     r"(?:公司|集团|局|委员会|委|办公室|中心|政府|医院|学校|银行|分行|支行|所|社|协会|商会|厂|店|站|"
     r"处|部|厅|院|队|管委会|街道|镇|乡|村)(?:[\s\u3000]*(?:\d{4}年.{1,3}月.{1,3}日))?[\s\u3000]*$"
 )
+
+
+# 停电通知 is a notice, but 县教育局发布秋季开学通知 is news about one: a title ending in 通知
+# is a notice only when what follows reads as one (see _reads_as_notice).
+_NOTIFY_TITLE = re.compile(r"通知[\s\u3000]*$")
+
+
+def _reads_as_notice(paragraphs: list[str], dateline: str | None) -> bool:
+    """Signed by its issuer (and dated) on lines of their own, or closing on 特此通知 or a
+    contact line; never a report that opens on a dateline."""
+    if dateline or not paragraphs:
+        return False
+    if len(paragraphs) >= 2 and is_signature(paragraphs[-1], None):
+        return True
+    return any(_NOTICE_BODY.search(p) or _CONTACT_LINE.match(p) or _CONTACT_END.search(p) for p in paragraphs)
 
 
 def is_notice_title(title: str) -> bool:

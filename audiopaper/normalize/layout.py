@@ -96,6 +96,40 @@ def _blank_break_threshold(lines: list[str]) -> int:
     return 2
 
 
+def _split_header_at(
+    raw_lines: list[tuple[str, int, int]], idx: int, threshold: int
+) -> tuple[furniture.PageHeader, list[int]] | None:
+    """A page header printed over the two or three lines from idx on (a page's top), with
+    the indices of its lines; None when they are not one."""
+    first = raw_lines[idx][0].strip(" \u3000")
+    # Nearly every page opens on a headline or a one-line header: ask no further of those.
+    if len(first) > 30 or furniture.parse_page_header(first) is not None:
+        return None
+    group = [idx]
+    lines = [first]
+    blank = 0
+    for k in range(idx + 1, min(len(raw_lines), idx + 8)):
+        raw = raw_lines[k][0]
+        if raw == "\f":
+            break
+        text = raw.strip(" \u3000")
+        if not text:
+            blank += 1
+            if blank >= threshold:
+                break
+            continue
+        blank = 0
+        group.append(k)
+        lines.append(text)
+        if len(lines) == 3:
+            break
+    found = furniture.parse_split_header(lines)
+    if found is None:
+        return None
+    header, n = found
+    return header, group[:n]
+
+
 def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
     """The input's pages, their lines made into units; page furniture goes to `dropped`."""
     raw_lines: list[tuple[str, int, int]] = []  # (text or "\f", line number, column)
@@ -119,7 +153,9 @@ def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
         if pages[-1].lines:
             pages.append(Page())
 
-    for raw, number, col in raw_lines:
+    taken: set[int] = set()  # lines of a header printed over several lines, already dropped
+
+    for idx, (raw, number, col) in enumerate(raw_lines):
         if raw == "\f":
             new_page()
             blank_run = 0
@@ -128,12 +164,30 @@ def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
         if not stripped:
             blank_run += 1
             continue
+        if idx in taken:
+            blank_run = 0
+            continue
         if blank_run >= threshold:
             new_page()
         elif blank_run and pages[-1].lines:
             pages[-1].after_gap.add(len(pages[-1].lines))
         blank_run = 0
         col += len(raw) - len(raw.lstrip(" \u3000"))
+        if not pages[-1].lines:
+            split = _split_header_at(raw_lines, idx, threshold)
+            if split is not None:
+                header, group = split
+                page = pages[-1]
+                page.number = header.number if header.number is not None else page.number
+                page.name = header.name or page.name
+                page.paper = header.paper or page.paper
+                page.date = header.date or page.date
+                for k in group:
+                    line_k, number_k, col_k = raw_lines[k]
+                    col_k += len(line_k) - len(line_k.lstrip(" \u3000"))
+                    drops.append(Dropped(number_k, col_k, line_k.strip(" \u3000"), "page header"))
+                taken.update(group)
+                continue
         header = furniture.parse_page_header(stripped)
         if header is not None:
             new_page()
