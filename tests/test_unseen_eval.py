@@ -72,6 +72,10 @@ and a caption under its own headline with its photographer run on. Measured afte
 nothing else changed: unseen3 29/35 (danhu 6/7, meiling 5/7, qinghe 6/7, shipu 7/7, yunxi
 5/7), nothing lost; unseen2 35/35. The three sets together: 114/124.
 
+Then branch `weak4` mended four causes found on this set, reading its pages (a header over
+three lines, 融媒体记者, a name ending in 月 in a closing byline, a notice titled 通知): 33/35,
+nothing lost. From then on this set is seen too; tests/unseen4/ is the measure after it.
+
 tests/unseen4/*.txt: four more invented county papers (28 articles, 7 a page), laid out on
 2026-12-02 after branch `weak3`, by a helper who saw neither the normalizer's code nor the pages
 of the earlier sets, with each gold written and committed (a576172) before the first run; no
@@ -123,7 +127,7 @@ class HeldOut:
 SETS = (
     HeldOut("unseen", min_pages=6, min_articles=45, exact_needed=50),
     HeldOut("unseen2", min_pages=5, min_articles=35, exact_needed=35, known_loss=frozenset()),
-    HeldOut("unseen3", min_pages=5, min_articles=35, exact_needed=29, known_loss=frozenset()),
+    HeldOut("unseen3", min_pages=5, min_articles=35, exact_needed=33, known_loss=frozenset()),
     HeldOut("unseen4", min_pages=4, min_articles=28, exact_needed=27, known_loss=frozenset()),
 )
 

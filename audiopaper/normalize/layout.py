@@ -176,12 +176,12 @@ def split_pages(text: str, dropped: list[Dropped] | None = None) -> list[Page]:
         if not pages[-1].lines:
             split = _split_header_at(raw_lines, idx, threshold)
             if split is not None:
-                header, group = split
+                joined, group = split
                 page = pages[-1]
-                page.number = header.number if header.number is not None else page.number
-                page.name = header.name or page.name
-                page.paper = header.paper or page.paper
-                page.date = header.date or page.date
+                page.number = joined.number if joined.number is not None else page.number
+                page.name = joined.name or page.name
+                page.paper = joined.paper or page.paper
+                page.date = joined.date or page.date
                 for k in group:
                     line_k, number_k, col_k = raw_lines[k]
                     col_k += len(line_k) - len(line_k.lstrip(" \u3000"))
