@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, cast, get_args
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from audiopaper.core.typed import finding
 from audiopaper.errors import InputError
 
 Kind = Literal["news", "photo", "brief", "notice"]
@@ -214,21 +215,14 @@ _PROBLEMS = {
 # The other text fields take a string or null.
 _OPTIONAL_TEXT = "expected a string or null, got {type}"
 _TEXTS = {"paper", "date", "source", "kicker", "subtitle", "dateline", "alternative", "reason"}
-_MISSING = re.compile(r"^Object missing required field `(\w+)`")
-_AT = re.compile(r" - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`$")
-_STEP = re.compile(r"\.(\w+)|\[(\d+|\.\.\.)\]")
 
 
 def _problem(obj: Any, exc: msgspec.ValidationError, article: Callable[[int], str]) -> InputError:
     """msgspec's finding as the edition's one-line message: the field's place (the i-th
     article named as the caller names it) and what is wrong with its value."""
-    message = str(exc)
-    at = _AT.search(message)
-    steps: list[str | int] = []
-    for name, index in _STEP.findall(at.group("path") if at else ""):
-        steps.append(name or (int(index) if index.isdigit() else "..."))
+    found = finding(exc)
     value, place, key = obj, "", ""
-    for step in steps:
+    for step in found.steps:
         if step == "...":  # a value of the pages object: msgspec does not say which
             step = _bad_page(value)
             place, key = f"{place}.{step}", f"{key}[]"
@@ -238,11 +232,9 @@ def _problem(obj: Any, exc: msgspec.ValidationError, article: Callable[[int], st
         else:
             place, key = f"{place}.{step}" if place else step, f"{key}.{step}" if key else step
         value = value[step]
-    missing = _MISSING.match(message)
-    if missing:
-        where = f"{place}.{missing.group(1)}" if place else missing.group(1)
-        return _fail(where, "missing")
-    if at and at.group("key"):  # a key of the pages object
+    if found.missing:
+        return _fail(f"{place}.{found.missing}" if place else found.missing, "missing")
+    if found.in_key:  # a key of the pages object
         number = next(k for k in value if not re.fullmatch(r"[0-9]{1,3}", k))
         return _fail(place, f"{_shown(number)} is not a page number from 1 to {MAX_PAGE}")
     bad = next((ch for ch in value if _CONTROL.match(ch)), None) if isinstance(value, str) else None
@@ -250,7 +242,7 @@ def _problem(obj: Any, exc: msgspec.ValidationError, article: Callable[[int], st
         return _fail(place, f"holds the character U+{ord(bad):04X}, which is not text")
     template = _PROBLEMS.get(key) or (_OPTIONAL_TEXT if key.rpartition(".")[2] in _TEXTS else None)
     if template is None:
-        template = message.split(" - at ")[0].replace("`", "")
+        template = found.problem.replace("`", "")
     return _fail(place or "edition", template.format(shown=_shown(value), type=type(value).__name__))
 
 

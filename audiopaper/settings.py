@@ -23,6 +23,7 @@ import tomli_w
 
 from audiopaper.core.loudness import PROFILES, Profile
 from audiopaper.core.speech import Voice
+from audiopaper.core.typed import Finding, finding
 from audiopaper.errors import InputError
 from audiopaper.script.wording import check_wording
 
@@ -465,7 +466,6 @@ def _checked(obj: Any, prefix: str, only: set[str] | None = None) -> Any:
 # below; then the checks the fields declare run (Settings.validate).
 
 _EXPECTED = re.compile(r"Expected `(?P<want>[^`]+)`, got `[^`]+`")
-_WHERE = re.compile(r"^(?P<what>.*) - at `\$(?P<path>[^`]*)`$")
 
 
 def _decode(kind: type, value: Any) -> Any:
@@ -504,21 +504,19 @@ def _load(cls: type, data: Any, where: str = "") -> Any:
     try:
         return msgspec.convert(data, cls, strict=True, dec_hook=_decode)
     except msgspec.ValidationError as exc:
-        raise InputError(_explain(str(exc), data, where)) from None
+        raise InputError(_explain(finding(exc), data, where)) from None
 
 
-def _explain(message: str, data: Any, where: str) -> str:
+def _explain(found: Finding, data: Any, where: str) -> str:
     """msgspec's "Expected `int`, got `str` - at `$.tts.concurrency`" as the user's line:
     "config: tts.concurrency must be int, got '3'"."""
-    found = _WHERE.match(message)
-    what, path = (found.group("what"), found.group("path")) if found else (message, "")
+    what, path = found.problem, found.path
     inside, _, _ = path.partition("[...]")  # a table's entry: msgspec does not say which
     parts = [p for p in inside.split(".") if p]
     key = ".".join([where, *parts] if where else parts)
     expected = _EXPECTED.fullmatch(what)
     if expected is None:  # a field missing, or what _decode said
-        missing = re.fullmatch(r"Object missing required field `(\w+)`", what)
-        return f"config: {key} needs {missing.group(1)}" if missing else f"config: {key} {what}"
+        return f"config: {key} needs {found.missing}" if found.missing else f"config: {key} {what}"
     want = expected.group("want").removesuffix(" | null")
     if "[...]" in path:
         plural = {"object": "tables", "str": "strings", "int": "integers", "bool": "booleans"}.get(want, want)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import msgspec
 
+from audiopaper.core.typed import finding
 from audiopaper.edition import Credit
 from audiopaper.fsutil import atomic_write_text
 from audiopaper.publish.layout import MANIFEST
@@ -110,20 +110,13 @@ def load_manifest(folder: Path) -> Manifest:
         raise ManifestError(f"{folder.name}/{MANIFEST} is unreadable ({reason})") from None
 
 
-_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
-_MISSING = re.compile(r"^Object missing required field `(?P<name>\w+)`")
-
-
 def _field_problem(exc: msgspec.ValidationError) -> str:
     """msgspec's "Expected `int`, got `str` - at `$.clips[2].bytes`" as "clips[2].bytes:
     expected int, got str": the field first, as the edition's messages name theirs."""
-    message = str(exc)
-    at = _AT.search(message)
-    path = at.group("path") if at else ""
-    problem = message[: at.start()] if at else message
-    missing = _MISSING.match(problem)
-    if missing:
-        path, problem = ".".join(p for p in (path, missing.group("name")) if p), "missing"
+    found = finding(exc)
+    path, problem = found.path.removeprefix("."), found.problem
+    if found.missing:
+        path, problem = ".".join(p for p in (path, found.missing) if p), "missing"
     problem = problem.replace("`", "")
     problem = problem[:1].lower() + problem[1:]
     return f"{path}: {problem}"[:120] if path else problem[:120]
