@@ -182,7 +182,7 @@ def _layout(cues: Sequence[Cue], paragraphs: Sequence[str], credited: bool) -> l
 
 def _article(book: Book, n: int, clip: ClipEntry, audio_name: str, source: Path, folder: Path) -> Smil:
     duration = min(max(int(clip.duration_ms), 0), mp3_duration_ms(source)) or mp3_duration_ms(source)
-    vtt = inside(folder, clip.vtt) if isinstance(clip.vtt, str) else None
+    vtt = inside(folder, clip.vtt) if clip.vtt is not None else None
     cues = from_vtt((folder / vtt).read_text(encoding="utf-8")) if vtt else []
     title = line(clip.title) or f"第{n}篇"
     if not cues:
@@ -190,7 +190,7 @@ def _article(book: Book, n: int, clip: ClipEntry, audio_name: str, source: Path,
     spans = _spans(cues, duration)
     smil = Smil(f"a{n:03d}.smil", title)
     aid = f"a{n}"
-    for tag, members in _layout(cues, clip.transcript if isinstance(clip.transcript, list) else [], bool(clip.credits)):
+    for tag, members in _layout(cues, clip.transcript, bool(clip.credits)):
         if tag == "h2":
             # The headline (kicker, title, subtitle) is one unit: what the NCC entry leads to.
             begin, end = spans[members[0]][0], spans[members[-1]][1]
@@ -220,7 +220,7 @@ class _Chapter:
 
 
 def _chapters(folder: Path, manifest: Manifest) -> list[_Chapter]:
-    name = inside(folder, manifest.chapters_file) if isinstance(manifest.chapters_file, str) else None
+    name = inside(folder, manifest.chapters_file) if manifest.chapters_file is not None else None
     if name is None:
         return []
     try:
@@ -242,7 +242,7 @@ def _edition_parts(
     introduction (with the chime before it) fills the gap between its chapter and the one
     before. None where the edition shows no such part."""
     chapters = _chapters(folder, manifest)
-    vtt = inside(folder, manifest.edition_vtt) if isinstance(manifest.edition_vtt, str) else None
+    vtt = inside(folder, manifest.edition_vtt) if manifest.edition_vtt is not None else None
     cues = from_vtt((folder / vtt).read_text(encoding="utf-8")) if vtt else []
     # The chapters are the articles read, in order: match them to the clips by title.
     by_clip: dict[int, _Chapter] = {}
@@ -272,8 +272,8 @@ def _edition_parts(
 
 def _gain_db(manifest: Manifest, audio: AudioSettings) -> float:
     """How much quieter the clips are than the programme: the cut parts are brought to them."""
-    levels = [c.lufs for c in manifest.clips if isinstance(c.lufs, int | float)]
-    if levels and isinstance(manifest.edition_lufs, int | float):
+    levels = [c.lufs for c in manifest.clips if c.lufs is not None]
+    if levels and manifest.edition_lufs is not None:
         return sum(levels) / len(levels) - manifest.edition_lufs
     return loudness_target(audio, "clip").lufs - loudness_target(audio, "edition").lufs
 
@@ -292,7 +292,7 @@ def _sections(clips: Sequence[ClipEntry]) -> list[list[ClipEntry]]:
 def plan_book(folder: Path, manifest: Manifest, audio: AudioSettings, work: Path) -> Book | None:
     """The book of one edition folder; the parts cut from the programme audio are written
     into `work`. None when the folder holds no clip to read."""
-    clips = [c for c in manifest.clips if isinstance(c.file, str) and inside(folder, c.file)]
+    clips = [c for c in manifest.clips if inside(folder, c.file)]
     if not clips:
         return None
     paper = line(manifest.paper) or "audiopaper"
@@ -309,7 +309,7 @@ def plan_book(folder: Path, manifest: Manifest, audio: AudioSettings, work: Path
         narrator=f"合成语音({manifest.engine})",
     )
     sections = _sections(clips)
-    edition_audio = inside(folder, manifest.edition_file) if isinstance(manifest.edition_file, str) else None
+    edition_audio = inside(folder, manifest.edition_file)
     opening, intros = _edition_parts(folder, manifest, sections) if edition_audio else (None, [None] * len(sections))
     gain = _gain_db(manifest, audio)
 
