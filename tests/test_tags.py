@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from audiopaper.publish.chapters import Chapter
+from audiopaper.core.chapter import Chapter
 from audiopaper.publish.tags import Tags, write_tags
 from tests.publish_fixtures import tone_mp3
 

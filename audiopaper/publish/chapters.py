@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from audiopaper.core.chapter import Chapter
 
-__all__ = ["Chapter", "chapters_json"]
+__all__ = ["chapters_json"]
 
 
 def chapters_json(chapters: Sequence[Chapter]) -> str:

@@ -35,7 +35,7 @@ from mutagen.id3 import (
 )
 from mutagen.id3._tags import save_frame  # mutagen's own frame writer: see _ID3v23
 
-from audiopaper.publish.chapters import Chapter
+from audiopaper.core.chapter import Chapter
 
 GENRE = "Speech"
 LANGUAGE = "chi"  # ISO 639-2, as TLAN wants
